@@ -1,0 +1,1 @@
+"""Built-in providers; registered through the same ``llama_stack`` entry point as third-party plugins."""
