@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,9 @@ class PluginRegistry:
     def unknown_provider_message(self, api: Api, provider_type: str) -> str:
         """'X is either misspelled or not installed', with what is installed and a suggestion."""
         installed = self.provider_types(api)
-        message = f"provider type {provider_type!r} for API {api.value!r} is either misspelled or not installed"
+        message = (
+            f"provider type {provider_type!r} for API {api.value!r} is either misspelled or not installed"
+        )
         message += f"; installed: {', '.join(installed) if installed else 'none'}"
         close = difflib.get_close_matches(provider_type, installed, n=1)
         if close:
@@ -64,12 +67,30 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return manager
 
 
-def discover(extra_plugins: list[Any] | None = None, *, autoload: bool = True) -> PluginRegistry:
-    """Load plugins from entry points (unless ``autoload`` is off) plus ``extra_plugins``.
+PLUGINS_ENV = "LLAMA_STACK_PLUGINS"
+DISABLE_AUTOLOAD_ENV = "LLAMA_STACK_DISABLE_PLUGIN_AUTOLOAD"
+
+
+def discover(extra_plugins: list[Any] | None = None, *, autoload: bool | None = None) -> PluginRegistry:
+    """Load plugins from entry points plus ``extra_plugins`` and the modules named in ``$LLAMA_STACK_PLUGINS``.
 
     ``extra_plugins`` are modules or objects with ``@hookimpl`` functions; tests
     use them to register fakes exactly as an installed plugin would.
+    ``$LLAMA_STACK_PLUGINS`` (comma-separated module names) does the same from
+    the environment, and ``$LLAMA_STACK_DISABLE_PLUGIN_AUTOLOAD=1`` switches
+    entry-point loading off so that only named plugins load (as in pytest).
     """
+    if autoload is None:
+        autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "") in ("", "0")
+    named = [m.strip() for m in os.environ.get(PLUGINS_ENV, "").split(",") if m.strip()]
+    extra_plugins = list(extra_plugins or [])
+    for module_name in named:
+        try:
+            extra_plugins.append(importlib.import_module(module_name))
+        except ImportError as exc:
+            raise PluginError(
+                f"{PLUGINS_ENV} names {module_name!r}, which cannot be imported: {exc}"
+            ) from exc
     manager = new_plugin_manager()
     if autoload:
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -98,6 +119,10 @@ def discover(extra_plugins: list[Any] | None = None, *, autoload: bool = True) -
             registry.add(spec, name)
     for impl in manager.hook.llama_stack_distribution_dirs.get_hookimpls():
         dirs = impl.function()
+        if not isinstance(dirs, list):
+            raise PluginError(
+                f"plugin {impl.plugin_name!r}: hook llama_stack_distribution_dirs must return a list"
+            )
         registry.distribution_dirs.extend(Path(d) for d in dirs)
     return registry
 

@@ -6,6 +6,7 @@ client and the OpenAPI spec, so everything about a route lives here.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import typing
@@ -90,7 +91,7 @@ def webmethod(
     return decorate
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MethodSpec:
     """A Protocol method with its routes and resolved type hints."""
 
@@ -154,6 +155,11 @@ def _is_union(annotation: Any) -> bool:
 
 def protocol_methods(protocol: type) -> list[MethodSpec]:
     """Every routed method of ``protocol``, in definition order."""
+    return list(_protocol_methods(protocol))
+
+
+@functools.cache
+def _protocol_methods(protocol: type) -> tuple[MethodSpec, ...]:
     specs: list[MethodSpec] = []
     for name, fn in protocol.__dict__.items():
         routes = getattr(fn, _ROUTES_ATTR, None)
@@ -169,4 +175,4 @@ def protocol_methods(protocol: type) -> list[MethodSpec]:
                 hints=hints,
             )
         )
-    return specs
+    return tuple(specs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +29,21 @@ def current_provider_data() -> dict[str, Any]:
     return dict(_provider_data.get() or {})
 
 
-def set_request_context(principal: Principal | None, provider_data: dict[str, Any] | None) -> object:
+@dataclass(frozen=True)
+class RequestContextToken:
+    """What ``set_request_context`` returns, to undo it with ``reset_request_context``."""
+
+    principal: Token[Principal | None]
+    provider_data: Token[dict[str, Any] | None]
+
+
+def set_request_context(
+    principal: Principal | None, provider_data: dict[str, Any] | None
+) -> RequestContextToken:
     """Set the context for the current task; returns a token for ``reset_request_context``."""
-    return (_principal.set(principal), _provider_data.set(provider_data))
+    return RequestContextToken(_principal.set(principal), _provider_data.set(provider_data))
 
 
-def reset_request_context(token: object) -> None:
-    principal_token, data_token = token  # type: ignore[misc]
-    _principal.reset(principal_token)
-    _provider_data.reset(data_token)
+def reset_request_context(token: RequestContextToken) -> None:
+    _principal.reset(token.principal)
+    _provider_data.reset(token.provider_data)

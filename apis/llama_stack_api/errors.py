@@ -1,17 +1,17 @@
 """The error hierarchy every API and provider raises; the server maps it to HTTP in one place.
 
-    LlamaStackError (500, api_error)
-    ├── InvalidRequestError (400, invalid_request_error)
-    │   └── PayloadTooLargeError (413)
-    ├── AuthenticationError (401, authentication_error)
-    ├── PermissionDeniedError (403, permission_denied_error)
-    ├── NotFoundError (404, not_found_error)
-    ├── ConflictError (409, conflict_error)
-    ├── RateLimitError (429, rate_limit_error)
-    ├── NotSupportedError (501, not_supported_error)
-    ├── ProviderError (502, provider_error)
-    ├── ProviderUnavailableError (503, provider_unavailable_error)
-    └── ProviderTimeoutError (504, timeout_error)
+LlamaStackError (500, api_error)
+├── InvalidRequestError (400, invalid_request_error)
+│   └── PayloadTooLargeError (413)
+├── AuthenticationError (401, authentication_error)
+├── PermissionDeniedError (403, permission_denied_error)
+├── NotFoundError (404, not_found_error)
+├── ConflictError (409, conflict_error)
+├── RateLimitError (429, rate_limit_error)
+├── NotSupportedError (501, not_supported_error)
+├── ProviderError (502, provider_error)
+├── ProviderUnavailableError (503, provider_unavailable_error)
+└── ProviderTimeoutError (504, timeout_error)
 """
 
 from __future__ import annotations

@@ -35,4 +35,6 @@ class Providers(Protocol):
         ...
 
 
-API_SPEC = ApiSpec(api=Api.providers, protocol=Providers, framework=True, description="Provider introspection")
+API_SPEC = ApiSpec(
+    api=Api.providers, protocol=Providers, framework=True, description="Provider introspection"
+)

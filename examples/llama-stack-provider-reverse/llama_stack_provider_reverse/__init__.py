@@ -1,0 +1,1 @@
+"""Example third-party provider plugin for Llama Stack (see README.md)."""

@@ -1,0 +1,166 @@
+"""The Models API as the framework serves it: a registry table over the inference providers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from llama_stack_api import (
+    ConflictError,
+    InvalidRequestError,
+    Model,
+    ModelType,
+    NotFoundError,
+    ResourceSource,
+    ResourceType,
+    current_principal,
+)
+from llama_stack_api.models import ListModelsResponse, ModelsProvider
+
+from ._registry import ResourceRegistry
+
+logger = logging.getLogger(__name__)
+
+REGISTER_HINT = "register it with POST /v1/models or in the distribution's `models:`"
+
+
+class ModelsTable:
+    """Implements ``Models``: register / list / get / unregister, plus startup discovery."""
+
+    def __init__(self, registry: ResourceRegistry, providers: dict[str, Any]) -> None:
+        self._registry = registry
+        self._providers = providers
+
+    async def list_models(self) -> ListModelsResponse:
+        return ListModelsResponse(data=[_as_model(m) for m in self._registry.list_of(ResourceType.model)])
+
+    async def get_model(self, model_id: str) -> Model:
+        return _as_model(self._registry.get(ResourceType.model, model_id, hint=REGISTER_HINT))
+
+    async def register_model(
+        self,
+        model_id: str,
+        provider_model_id: str | None = None,
+        provider_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        model_type: ModelType | None = None,
+        aliases: list[str] | None = None,
+    ) -> Model:
+        provider_id = self._choose_provider(provider_id)
+        principal = current_principal()
+        model = Model(
+            identifier=model_id,
+            provider_id=provider_id,
+            provider_resource_id=provider_model_id or model_id,
+            metadata=metadata or {},
+            model_type=model_type or ModelType.llm,
+            aliases=aliases or [],
+            source=ResourceSource.user,
+            owner=principal.name if principal else None,
+        )
+        existing = self._registry.find(ResourceType.model, model_id)
+        if existing is not None and existing.identifier != model_id:
+            raise ConflictError(f"{model_id!r} is already an alias of model {existing.identifier!r}")
+        if existing is not None and existing.provider_id != provider_id:
+            raise ConflictError(
+                f"model {model_id!r} is already registered with provider {existing.provider_id!r}; "
+                "unregister it first or choose another id"
+            )
+        self._check_aliases(model)
+        model = await self._checked(model)
+        await self._registry.put(model)
+        return model
+
+    async def unregister_model(self, model_id: str) -> None:
+        model = self._registry.get(ResourceType.model, model_id, hint=REGISTER_HINT)
+        await self._registry.delete(ResourceType.model, model.identifier)
+
+    async def sync_at_startup(self, declared: Iterable[Model]) -> None:
+        """Make the registry match the distribution's `models:` and what providers report now.
+
+        User registrations are kept; entries from an earlier run's YAML or
+        discovery that are gone now are removed, so a restart never serves stale
+        models.
+        """
+        declared = list(declared)
+        stale = [
+            m
+            for m in self._registry.list_of(ResourceType.model)
+            if m.source in (ResourceSource.distribution, ResourceSource.provider)
+            or m.provider_id not in self._providers
+        ]
+        await self._registry.delete_many(stale)
+        for model in declared:
+            if model.provider_id not in self._providers:
+                raise InvalidRequestError(
+                    f"model {model.identifier!r} names provider {model.provider_id!r}, which is not running"
+                )
+            self._check_aliases(model)
+            await self._registry.put(await self._checked(model))
+        for provider_id, provider in self._providers.items():
+            if not isinstance(provider, ModelsProvider):
+                continue
+            discovered = await provider.list_provider_models()
+            for found in discovered or []:
+                await self._adopt(provider_id, found)
+
+    async def _adopt(self, provider_id: str, found: Model) -> None:
+        provider_key = found.provider_resource_id or found.identifier
+        taken = self._registry.find(ResourceType.model, found.identifier)
+        identifier = found.identifier
+        if taken is not None:
+            if taken.provider_id == provider_id:
+                return  # declared in the YAML already
+            identifier = f"{provider_id}/{found.identifier}"
+            if self._registry.find(ResourceType.model, identifier) is not None:
+                return
+        model = found.model_copy(
+            update={
+                "identifier": identifier,
+                "id": identifier,
+                "provider_id": provider_id,
+                "owned_by": provider_id,
+                "provider_resource_id": provider_key,
+                "source": ResourceSource.provider,
+            }
+        )
+        await self._registry.put(model)
+
+    def _choose_provider(self, provider_id: str | None) -> str:
+        running = sorted(self._providers)
+        if provider_id is None:
+            if len(running) == 1:
+                return running[0]
+            raise InvalidRequestError(
+                f"provider_id is required when several inference providers run; choose one of: "
+                f"{', '.join(running) or 'none'}",
+                param="provider_id",
+            )
+        if provider_id not in self._providers:
+            raise InvalidRequestError(
+                f"provider {provider_id!r} does not serve inference in this stack; "
+                f"inference providers: {', '.join(running) or 'none'}",
+                param="provider_id",
+            )
+        return provider_id
+
+    def _check_aliases(self, model: Model) -> None:
+        for alias in model.aliases:
+            holder = self._registry.find(ResourceType.model, alias)
+            if holder is not None and holder.identifier != model.identifier:
+                raise ConflictError(
+                    f"alias {alias!r} of model {model.identifier!r} is taken by {holder.identifier!r}"
+                )
+
+    async def _checked(self, model: Model) -> Model:
+        provider = self._providers[model.provider_id]
+        if isinstance(provider, ModelsProvider):
+            return await provider.check_model(model)
+        return model
+
+
+def _as_model(resource: object) -> Model:
+    if not isinstance(resource, Model):  # the registry stores typed resources; anything else is a bug
+        raise NotFoundError(f"registry entry {resource!r} is not a model")
+    return resource

@@ -1,0 +1,117 @@
+"""Thin HTTP endpoints generated from Protocol methods: validate, call, serialize."""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import anyio
+from pydantic import TypeAdapter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from llama_stack_api import InvalidRequestError, MethodSpec, RouteSpec
+
+from ..binding import BODY_METHODS, validate_arguments, wire_shape
+from ._errors import error_response
+from ._sse import SSEResponse
+
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class ClientDisconnected(Exception):
+    """The client closed the connection before the answer was ready."""
+
+
+def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec) -> Endpoint:
+    shape = wire_shape(spec, route)
+    list_params = {name for name in shape.query_params if _is_list(spec.hints.get(name))}
+    method = getattr(impl, spec.name)
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            raw: dict[str, Any] = dict(request.path_params)
+            for name in shape.query_params:
+                values = request.query_params.getlist(name)
+                if values:
+                    raw[name] = values if name in list_params else values[-1]
+            if route.method in BODY_METHODS:
+                raw.update(await _json_body(request))
+            arguments = validate_arguments(spec, raw)
+            if spec.is_streaming(arguments):
+                return SSEResponse(await method(**arguments), done_marker=route.openai)
+            result = await _unless_disconnected(request, method(**arguments))
+        except ClientDisconnected:
+            return Response(status_code=499)  # nobody is listening; the status only shows in logs
+        except Exception as exc:  # every failure becomes an error envelope, in one place
+            return error_response(exc)
+        if result is None:
+            return Response(status_code=route.status_code)
+        return Response(_ANY.dump_json(result), status_code=route.status_code, media_type="application/json")
+
+    endpoint.__name__ = spec.name
+    return endpoint
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise InvalidRequestError(f"request body is not valid JSON: {detail}", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise InvalidRequestError("request body must be a JSON object", code="invalid_json")
+    return data
+
+
+async def _unless_disconnected(request: Request, call: Coroutine[Any, Any, Any]) -> Any:
+    """Await ``call``, cancelling it if the client disconnects first.
+
+    The call's own exception is caught inside the task group and re-raised
+    outside it, so callers see the error itself rather than an ExceptionGroup.
+    """
+    result: Any = None
+    error: BaseException | None = None
+    disconnected = False
+    async with anyio.create_task_group() as group:
+
+        async def watch() -> None:
+            nonlocal disconnected
+            while True:
+                message = await request.receive()
+                if message["type"] == "http.disconnect":
+                    disconnected = True
+                    group.cancel_scope.cancel()
+                    return
+
+        group.start_soon(watch)
+        try:
+            result = await call
+        except anyio.get_cancelled_exc_class():
+            raise
+        except Exception as exc:  # re-raised below, outside the group
+            error = exc
+        finally:
+            group.cancel_scope.cancel()
+    if disconnected:
+        raise ClientDisconnected()
+    if error is not None:
+        raise error
+    return result
+
+
+def _is_list(annotation: Any) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set):
+        return True
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_is_list(arg) for arg in typing.get_args(annotation))
+    return False

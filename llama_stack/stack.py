@@ -1,0 +1,164 @@
+"""The running stack: providers, routers and framework APIs built from a validated config."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_stack_api import Api, Model, ModelType, ResourceSource, ResourceType, api_spec, protocol_methods
+from llama_stack_api.inspect import RouteInfo
+
+from .config import StackConfig, redacted_config_dict
+from .introspection import ProviderDirectory, StackInspector
+from .resolver import ProviderInstance, ProviderRequest, Resolver
+from .routing import ModelsTable, ResourceRegistry, build_router_class
+from .routing._models import REGISTER_HINT as MODEL_REGISTER_HINT
+from .storage import KVStore, kvstore_from_config
+
+logger = logging.getLogger(__name__)
+
+# registry API -> the resource type its table holds and routers dispatch on
+REGISTRY_RESOURCES: dict[Api, ResourceType] = {
+    Api.models: ResourceType.model,
+    Api.shields: ResourceType.shield,
+    Api.vector_dbs: ResourceType.vector_store,
+    Api.datasets: ResourceType.dataset,
+    Api.scoring_functions: ResourceType.scoring_function,
+    Api.benchmarks: ResourceType.benchmark,
+    Api.tool_groups: ResourceType.tool_group,
+}
+
+REGISTER_HINTS: dict[ResourceType, str] = {ResourceType.model: MODEL_REGISTER_HINT}
+
+
+@dataclass
+class Stack:
+    """Everything a server or library client needs: the implementation behind each API."""
+
+    config: StackConfig
+    impls: dict[Api, Any] = field(default_factory=dict)
+    instances: list[ProviderInstance] = field(default_factory=list)
+    _resolver: Resolver | None = None
+    _store: KVStore | None = None
+
+    @property
+    def served_apis(self) -> list[Api]:
+        return list(self.impls)
+
+    def providers_of(self, api: Api) -> list[ProviderInstance]:
+        return [i for i in self.instances if i.request.api == api]
+
+    def route_infos(self) -> list[RouteInfo]:
+        infos: list[RouteInfo] = []
+        for api, _impl in self.impls.items():
+            spec = api_spec(api)
+            provider_types = sorted({i.request.spec.provider_type for i in self.providers_of(api)})
+            for method in protocol_methods(spec.protocol):
+                for route in method.routes:
+                    for path in served_paths(route.path, route.openai):
+                        infos.append(
+                            RouteInfo(route=path, method=route.method, provider_types=provider_types)
+                        )
+        return infos
+
+    async def shutdown(self) -> None:
+        if self._resolver is not None:
+            await self._resolver.shutdown()
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+
+OPENAI_LEGACY_PREFIX = "/v1/openai/v1"
+
+
+def served_paths(path: str, openai: bool) -> list[str]:
+    """Where a route is mounted: OpenAI routes also live under ``/v1/openai/v1``."""
+    if openai:
+        return [path, OPENAI_LEGACY_PREFIX + path.removeprefix("/v1")]
+    return [path]
+
+
+def provider_requests(config: StackConfig) -> list[ProviderRequest]:
+    requests: list[ProviderRequest] = []
+    for api, entries in config.providers.items():
+        for index, entry in enumerate(entries):
+            requests.append(
+                ProviderRequest(
+                    api=api, provider_id=entry.provider_id, spec=entry.spec, config=entry.config, index=index
+                )
+            )
+    return requests
+
+
+async def start_stack(config: StackConfig) -> Stack:
+    """Build and initialize the whole stack; on any failure, what was built is shut down."""
+    stack = Stack(config=config)
+    store = await kvstore_from_config(config.storage_kvstore(), namespace="registry")
+    stack._store = store
+    try:
+        registry = ResourceRegistry(store)
+        await registry.load()
+        routers: dict[Api, Any] = {}
+
+        def dependency_view(api: Api, providers: list[ProviderInstance]) -> Any:
+            if api not in routers:
+                routers[api] = _router_or_single(api, providers, registry)
+            return routers[api]
+
+        resolver = Resolver(provider_requests(config), dependency_view)
+        stack._resolver = resolver
+        stack.instances = await resolver.build()
+
+        for api in config.apis:
+            spec = api_spec(api)
+            if spec.framework:
+                continue
+            providers = stack.providers_of(api)
+            if providers:
+                stack.impls[api] = dependency_view(api, providers)
+
+        inference_providers = {i.request.provider_id: i.impl for i in stack.providers_of(Api.inference)}
+        models = ModelsTable(registry, inference_providers)
+        await models.sync_at_startup(_declared_models(config))
+        framework: dict[Api, Any] = {
+            Api.models: models,
+            Api.inspect: StackInspector(stack.route_infos),
+            Api.providers: ProviderDirectory(stack.instances, redacted_config_dict),
+        }
+        for api in config.apis:
+            if api in framework:
+                stack.impls[api] = framework[api]
+        # introspection is always served: it is how operators see the stack
+        stack.impls.setdefault(Api.inspect, framework[Api.inspect])
+        stack.impls.setdefault(Api.providers, framework[Api.providers])
+    except BaseException:
+        await stack.shutdown()
+        raise
+    return stack
+
+
+def _router_or_single(api: Api, providers: list[ProviderInstance], registry: ResourceRegistry) -> Any:
+    spec = api_spec(api)
+    if spec.routed_by is None:
+        return providers[0].impl
+    resource_type = REGISTRY_RESOURCES[spec.routed_by]
+    router_class = build_router_class(api, spec.protocol, resource_type)
+    hint = REGISTER_HINTS.get(resource_type, f"register it with the {spec.routed_by.value} API")
+    return router_class(registry, {p.request.provider_id: p.impl for p in providers}, hint)
+
+
+def _declared_models(config: StackConfig) -> list[Model]:
+    return [
+        Model(
+            identifier=entry.model_id,
+            provider_id=entry.provider_id,
+            provider_resource_id=entry.provider_model_id or entry.model_id,
+            model_type=ModelType(entry.model_type),
+            metadata=dict(entry.metadata),
+            aliases=list(entry.aliases),
+            source=ResourceSource.distribution,
+        )
+        for entry in config.models
+    ]

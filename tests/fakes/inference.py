@@ -1,0 +1,270 @@
+"""A deterministic fake inference provider: echoes the last user message, hashes text into vectors.
+
+It implements the whole ``Inference`` Protocol with real wire types, so end-to-end
+tests make real HTTP round trips before any real engine is installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import time
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from llama_stack_api import InvalidRequestError, Model, ModelType
+from llama_stack_api.inference import (
+    ChatCompletionResponse,
+    ChatCompletionResponseEvent,
+    ChatCompletionResponseStreamChunk,
+    CompletionMessage,
+    CompletionResponse,
+    CompletionResponseStreamChunk,
+    EmbeddingsResponse,
+    OpenAIChatCompletion,
+    OpenAIChatCompletionChunk,
+    OpenAIChatCompletionMessage,
+    OpenAIChatCompletionUsage,
+    OpenAIChoice,
+    OpenAIChoiceDelta,
+    OpenAIChunkChoice,
+    OpenAICompletion,
+    OpenAICompletionChoice,
+    OpenAIEmbeddingData,
+    OpenAIEmbeddingsResponse,
+    OpenAIEmbeddingUsage,
+    TextDelta,
+)
+
+
+class FakeInferenceConfig(BaseModel):
+    llm_models: list[str] = ["fake-llm"]
+    embedding_models: list[str] = ["fake-embed"]
+    embedding_dimension: int = 8
+    reply_prefix: str = "echo: "
+    token_delay_s: float = 0.0
+    # key into FakeInference.events, so tests can tell instances apart
+    events_name: str = "fake"
+
+
+class FakeInference:
+    """Echo model: the answer is ``reply_prefix`` + the last user text, one word per stream chunk."""
+
+    # provider_id -> events, so in-process tests can observe lifecycle and cancellation
+    events: ClassVar[dict[str, list[str]]] = {}
+
+    def __init__(self, config: FakeInferenceConfig) -> None:
+        self.config = config
+        self.provider_id = config.events_name
+        self.log = FakeInference.events.setdefault(config.events_name, [])
+
+    async def initialize(self) -> None:
+        self.log.append("initialize")
+
+    async def shutdown(self) -> None:
+        self.log.append("shutdown")
+
+    async def health(self) -> dict[str, Any]:
+        return {"status": "OK"}
+
+    async def list_provider_models(self) -> list[Model]:
+        llms = [
+            Model(identifier=m, provider_id=self.provider_id, model_type=ModelType.llm)
+            for m in self.config.llm_models
+        ]
+        embedders = [
+            Model(
+                identifier=m,
+                provider_id=self.provider_id,
+                model_type=ModelType.embedding,
+                metadata={"embedding_dimension": self.config.embedding_dimension},
+            )
+            for m in self.config.embedding_models
+        ]
+        return llms + embedders
+
+    async def check_model(self, model: Model) -> Model:
+        known = self.config.llm_models + self.config.embedding_models
+        if model.provider_key not in known:
+            raise InvalidRequestError(f"fake provider serves only {known}, not {model.provider_key!r}")
+        return model
+
+    # ---- generation -------------------------------------------------------------------------
+
+    def _answer(self, text: str) -> str:
+        return f"{self.config.reply_prefix}{text}"
+
+    async def _words(self, text: str) -> AsyncIterator[str]:
+        words = text.split(" ")
+        try:
+            for i, word in enumerate(words):
+                if self.config.token_delay_s:
+                    await asyncio.sleep(self.config.token_delay_s)
+                yield word if i == 0 else " " + word
+        except asyncio.CancelledError:
+            self.log.append("cancelled")
+            raise
+        finally:
+            self.log.append("stream-closed")
+
+    async def openai_chat_completion(self, model: str, messages: list[Any], **params: Any) -> Any:
+        answer = self._answer(_last_user_text_openai(messages))
+        created = int(time.time())
+        if params.get("stream"):
+            include_usage = bool(params.get("stream_options") and params["stream_options"].include_usage)
+            return self._openai_chat_stream(model, answer, created, include_usage)
+        if self.config.token_delay_s:
+            try:
+                await asyncio.sleep(self.config.token_delay_s * len(answer.split(" ")))
+            except asyncio.CancelledError:
+                self.log.append("cancelled")
+                raise
+        return OpenAIChatCompletion(
+            id=f"chatcmpl-fake-{created}",
+            created=created,
+            model=model,
+            choices=[
+                OpenAIChoice(
+                    index=0, message=OpenAIChatCompletionMessage(content=answer), finish_reason="stop"
+                )
+            ],
+            usage=_usage(messages, answer),
+        )
+
+    async def _openai_chat_stream(
+        self, model: str, answer: str, created: int, include_usage: bool
+    ) -> AsyncIterator[OpenAIChatCompletionChunk]:
+        cid = f"chatcmpl-fake-{created}"
+        first = True
+        async for piece in self._words(answer):
+            delta = OpenAIChoiceDelta(role="assistant" if first else None, content=piece)
+            first = False
+            yield OpenAIChatCompletionChunk(
+                id=cid, created=created, model=model, choices=[OpenAIChunkChoice(index=0, delta=delta)]
+            )
+        yield OpenAIChatCompletionChunk(
+            id=cid,
+            created=created,
+            model=model,
+            choices=[OpenAIChunkChoice(index=0, delta=OpenAIChoiceDelta(), finish_reason="stop")],
+        )
+        if include_usage:
+            words = len(answer.split(" "))
+            yield OpenAIChatCompletionChunk(
+                id=cid,
+                created=created,
+                model=model,
+                choices=[],
+                usage=OpenAIChatCompletionUsage(
+                    prompt_tokens=1, completion_tokens=words, total_tokens=words + 1
+                ),
+            )
+
+    async def openai_completion(self, model: str, prompt: Any, **params: Any) -> Any:
+        text = self._answer(prompt if isinstance(prompt, str) else str(prompt))
+        created = int(time.time())
+        if params.get("stream"):
+            return self._completion_stream(model, text, created)
+        return OpenAICompletion(
+            id=f"cmpl-fake-{created}",
+            created=created,
+            model=model,
+            choices=[OpenAICompletionChoice(index=0, text=text, finish_reason="stop")],
+        )
+
+    async def _completion_stream(
+        self, model: str, text: str, created: int
+    ) -> AsyncIterator[OpenAICompletion]:
+        async for piece in self._words(text):
+            yield OpenAICompletion(
+                id=f"cmpl-fake-{created}",
+                created=created,
+                model=model,
+                choices=[OpenAICompletionChoice(index=0, text=piece, finish_reason=None)],
+            )
+
+    async def openai_embeddings(self, model: str, input: Any, **params: Any) -> OpenAIEmbeddingsResponse:
+        texts = [input] if isinstance(input, str) else [str(t) for t in input]
+        return OpenAIEmbeddingsResponse(
+            model=model,
+            data=[OpenAIEmbeddingData(index=i, embedding=self._vector(t)) for i, t in enumerate(texts)],
+            usage=OpenAIEmbeddingUsage(prompt_tokens=len(texts), total_tokens=len(texts)),
+        )
+
+    async def chat_completion(self, model_id: str, messages: list[Any], **params: Any) -> Any:
+        answer = self._answer(_last_user_text_native(messages))
+        if params.get("stream"):
+            return self._native_chat_stream(answer)
+        return ChatCompletionResponse(
+            completion_message=CompletionMessage(content=answer, stop_reason="end_of_turn")
+        )
+
+    async def _native_chat_stream(self, answer: str) -> AsyncIterator[ChatCompletionResponseStreamChunk]:
+        yield ChatCompletionResponseStreamChunk(
+            event=ChatCompletionResponseEvent(event_type="start", delta=TextDelta(text=""))
+        )
+        async for piece in self._words(answer):
+            yield ChatCompletionResponseStreamChunk(
+                event=ChatCompletionResponseEvent(event_type="progress", delta=TextDelta(text=piece))
+            )
+        yield ChatCompletionResponseStreamChunk(
+            event=ChatCompletionResponseEvent(
+                event_type="complete", delta=TextDelta(text=""), stop_reason="end_of_turn"
+            )
+        )
+
+    async def completion(self, model_id: str, content: Any, **params: Any) -> Any:
+        text = self._answer(content if isinstance(content, str) else str(content))
+        if params.get("stream"):
+            return self._native_completion_stream(text)
+        return CompletionResponse(content=text, stop_reason="end_of_turn")
+
+    async def _native_completion_stream(self, text: str) -> AsyncIterator[CompletionResponseStreamChunk]:
+        async for piece in self._words(text):
+            yield CompletionResponseStreamChunk(delta=piece)
+        yield CompletionResponseStreamChunk(delta="", stop_reason="end_of_turn")
+
+    async def embeddings(self, model_id: str, contents: list[Any], **params: Any) -> EmbeddingsResponse:
+        return EmbeddingsResponse(embeddings=[self._vector(str(c)) for c in contents])
+
+    def _vector(self, text: str) -> list[float]:
+        digest = hashlib.sha256(text.encode()).digest()
+        raw = [(digest[i % len(digest)] - 127.5) for i in range(self.config.embedding_dimension)]
+        norm = math.sqrt(sum(x * x for x in raw)) or 1.0
+        return [x / norm for x in raw]
+
+
+def _text_of(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(_text_of(part) for part in content)
+    return str(getattr(content, "text", "") or "")
+
+
+def _last_user_text_openai(messages: list[Any]) -> str:
+    for message in reversed(messages):
+        if getattr(message, "role", None) == "user":
+            return _text_of(message.content)
+    return ""
+
+
+def _last_user_text_native(messages: list[Any]) -> str:
+    return _last_user_text_openai(messages)
+
+
+def _usage(messages: list[Any], answer: str) -> OpenAIChatCompletionUsage:
+    prompt = sum(len(_text_of(getattr(m, "content", "")).split()) for m in messages)
+    completion = len(answer.split(" "))
+    return OpenAIChatCompletionUsage(
+        prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+    )
+
+
+async def create(config: FakeInferenceConfig, deps: dict[Any, Any]) -> FakeInference:
+    return FakeInference(config)

@@ -1,0 +1,18 @@
+"""The test plugin: registers the fake providers exactly as an installed plugin would."""
+
+from __future__ import annotations
+
+from llama_stack_api import Api, ProviderSpec, hookimpl
+
+
+@hookimpl
+def llama_stack_provider_specs() -> list[ProviderSpec]:
+    return [
+        ProviderSpec(
+            api=Api.inference,
+            provider_type="inline::fake",
+            config_class="tests.fakes.inference:FakeInferenceConfig",
+            factory="tests.fakes.inference:create",
+            description="Deterministic echo model for tests.",
+        ),
+    ]
