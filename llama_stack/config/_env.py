@@ -17,6 +17,8 @@ from ._problems import Loc, Problems
 from ._secrets import is_secret_name
 
 _REFERENCE = re.compile(r"\$\{env\.(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:=|:\+)(?P<arg>[^}]*))?\}")
+# shorter values of secret-named variables are not masked everywhere: that would garble the messages
+_MIN_MASKED = 4
 _MALFORMED = re.compile(r"\$\{env\.[^}]*\}?")
 
 
@@ -48,7 +50,7 @@ def _substitute_string(text: str, env: Mapping[str, str], problems: Problems, lo
         name, op, arg = match["name"], match["op"], match["arg"] or ""
         value = env.get(name)
         names.append(name)
-        if value and is_secret_name(name):
+        if value and len(value) >= _MIN_MASKED and is_secret_name(name):
             problems.secrets.add(value)
         if op == ":=":
             return value if value else arg
@@ -79,3 +81,24 @@ def _substitute_string(text: str, env: Mapping[str, str], problems: Problems, lo
     if names:
         problems.env_sources[loc] = names
     return result
+
+
+def is_disabled(written: Any, item: Any, loc: Loc) -> bool:
+    """Whether an entry's ``provider_id`` was env references that resolved empty: it is switched off."""
+    return (
+        isinstance(item, Mapping)
+        and item.get("provider_id") == ""
+        and references_env(value_at(written, (*loc, "provider_id")))
+    )
+
+
+def value_at(tree: Any, loc: Loc) -> Any:
+    """The value at ``loc`` in a plain data tree, or ``None``."""
+    for part in loc:
+        if isinstance(part, int) and isinstance(tree, list) and 0 <= part < len(tree):
+            tree = tree[part]
+        elif isinstance(part, str) and isinstance(tree, Mapping):
+            tree = tree.get(part)
+        else:
+            return None
+    return tree

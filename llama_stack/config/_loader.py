@@ -6,15 +6,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from llama_stack.plugins import PluginRegistry
+from llama_stack_api import Api, api_spec, available_apis
 
-from llama_stack.plugins import PluginRegistry, import_attribute
-from llama_stack_api import Api, ProviderSpec, api_spec, available_apis
-
-from ._env import references_env, substitute_env
+from ._env import is_disabled, substitute_env
 from ._problems import Loc, Problems, closest, format_path, one_of
+from ._providers import ProviderChecks, parse_api
 from ._resources import RESOURCE_SECTIONS, ResourceEntry
-from ._schema import ProviderEntry, StackConfig
+from ._schema import StackConfig
 from ._validation import field_names, show_value, validate
 from ._yaml import read_yaml
 
@@ -32,7 +31,9 @@ def load_stack_config(path: Path, registry: PluginRegistry, env: Mapping[str, st
     """
     problems = Problems(str(path))
     data = read_yaml(Path(path), problems)
-    problems.raise_if_any()
+    if data is None:
+        problems.fail()
+    # keys written twice are problems, yet the file still parsed: validate it too
     return _Builder(problems, registry).build(data, env)
 
 
@@ -50,9 +51,7 @@ def parse_stack_config(
 class _Builder:
     def __init__(self, problems: Problems, registry: PluginRegistry) -> None:
         self.problems = problems
-        self.registry = registry
-        # provider_id -> (api, where it is declared), including entries whose config failed
-        self.provider_ids: dict[str, tuple[Api, Loc]] = {}
+        self.providers = ProviderChecks(problems, registry)
 
     def build(self, data: Any, env: Mapping[str, str]) -> StackConfig:
         if not isinstance(data, Mapping):
@@ -66,7 +65,7 @@ class _Builder:
         shell = {key: raw[key] for key in _SIMPLE_FIELDS if key in raw}
         ok, base = validate(StackConfig, {**shell, "apis": []}, self.problems, ())
         apis = self._apis(raw)
-        providers = self._providers(written, raw, apis)
+        providers = self.providers.section(written, raw, apis)
         resources = self._resources(written, raw)
         self.problems.raise_if_any(written)
         assert ok and isinstance(base, StackConfig)
@@ -79,15 +78,6 @@ class _Builder:
                 self.problems.add(
                     (str(key),), f"unknown field {key!r}", one_of(names), closest(str(key), names)
                 )
-
-    def _api(self, value: Any, loc: Loc) -> Api | None:
-        if isinstance(value, str) and value in Api.__members__:
-            return Api(value)
-        names = [api.value for api in Api]
-        suggestion = closest(value, names) if isinstance(value, str) else ""
-        shown = repr(value) if isinstance(value, str) else show_value(value)
-        self.problems.add(loc, f"unknown API {shown}", one_of(names), suggestion)
-        return None
 
     def _list(self, raw: Mapping[str, Any], key: str, what: str) -> list[Any]:
         value = raw.get(key)
@@ -105,7 +95,7 @@ class _Builder:
             )
         apis: list[Api] = []
         for index, item in enumerate(self._list(raw, "apis", "API names")):
-            api = self._api(item, ("apis", index))
+            api = parse_api(item, ("apis", index), self.problems)
             if api is None:
                 continue
             if api in apis:
@@ -124,121 +114,6 @@ class _Builder:
             apis.append(api)
         return apis
 
-    def _providers(
-        self, written: Mapping[str, Any], raw: Mapping[str, Any], apis: list[Api]
-    ) -> dict[Api, list[ProviderEntry]]:
-        section = raw.get("providers")
-        if section is None:
-            return {}
-        if not isinstance(section, Mapping):
-            self.problems.add(
-                ("providers",), f"got {show_value(section)}", "a mapping of API name to a list of providers"
-            )
-            return {}
-        listed = {name for name in _as_list(raw.get("apis")) if isinstance(name, str)}
-        providers: dict[Api, list[ProviderEntry]] = {}
-        for key, entries in section.items():
-            loc: Loc = ("providers", str(key))
-            api = self._api(key, loc)
-            if api is None:
-                continue
-            if api.value not in listed:
-                self.problems.add(
-                    loc,
-                    f"API {api.value!r} has providers but is not listed in apis; "
-                    "add it to apis or remove its providers",
-                )
-            elif api in apis and api_spec(api).framework:
-                self.problems.add(
-                    loc, f"API {api.value!r} is served by the stack itself and takes no providers"
-                )
-                continue
-            if entries is None:
-                continue
-            if not isinstance(entries, list):
-                self.problems.add(loc, f"got {show_value(entries)}", "a list of providers")
-                continue
-            found = []
-            for index, item in enumerate(entries):
-                before = _at(written, (*loc, index))
-                if (
-                    isinstance(item, Mapping)
-                    and item.get("provider_id") == ""
-                    and references_env(_at(before, ("provider_id",)))
-                ):
-                    continue  # disabled: its id resolved empty
-                entry = self._provider(api, item, (*loc, index))
-                if entry is not None:
-                    found.append(entry)
-            providers[api] = found
-        return providers
-
-    def _provider(self, api: Api, item: Any, loc: Loc) -> ProviderEntry | None:
-        self._record_provider_id(api, item, loc)
-        spec = self._spec(api, item, loc)
-        ok, entry = validate(ProviderEntry, item, self.problems, loc)
-        if not ok or spec is None:
-            return None
-        assert isinstance(entry, ProviderEntry)
-        config = self._provider_config(spec, entry.config, (*loc, "config"))
-        return None if config is None else entry.bind(spec, config)
-
-    def _record_provider_id(self, api: Api, item: Any, loc: Loc) -> None:
-        # read from the raw entry, so that resources naming it are checked even if the entry is broken
-        provider_id = item.get("provider_id") if isinstance(item, Mapping) else None
-        if not isinstance(provider_id, str) or not provider_id:
-            return
-        first = self.provider_ids.setdefault(provider_id, (api, loc))
-        if first[1] != loc:
-            self.problems.add(
-                (*loc, "provider_id"),
-                f"duplicate provider_id {provider_id!r}",
-                f"a unique id across all APIs ({format_path(first[1])} uses it already)",
-            )
-
-    def _spec(self, api: Api, item: Any, loc: Loc) -> ProviderSpec | None:
-        provider_type = item.get("provider_type") if isinstance(item, Mapping) else None
-        if not isinstance(provider_type, str) or not provider_type:
-            return None  # validation reports it
-        spec = self.registry.get(api, provider_type)
-        if spec is None:
-            installed = self.registry.provider_types(api)
-            self.problems.add(
-                (*loc, "provider_type"),
-                f"provider type {provider_type!r} for API {api.value!r} "
-                "is either misspelled or not installed",
-                one_of(installed)
-                if installed
-                else f"an installed provider for {api.value} (none are installed)",
-                closest(provider_type, installed),
-            )
-        return spec
-
-    def _provider_config(self, spec: ProviderSpec, value: Any, loc: Loc) -> BaseModel | None:
-        try:
-            config_class = import_attribute(spec.config_class)
-        except Exception as exc:  # a broken plugin module becomes a problem naming it, not a traceback
-            self.problems.add(
-                loc,
-                f"cannot import the config class {spec.config_class!r} of {spec.provider_type!r} "
-                f"({type(exc).__name__}: {exc}); reinstall or fix plugin {spec.plugin!r}",
-            )
-            return None
-        if not (isinstance(config_class, type) and issubclass(config_class, BaseModel)):
-            self.problems.add(
-                loc,
-                f"config class {spec.config_class!r} of {spec.provider_type!r} is not a pydantic model; "
-                f"fix plugin {spec.plugin!r}",
-            )
-            return None
-        if isinstance(value, config_class):
-            return value
-        if not isinstance(value, Mapping):
-            self.problems.add(loc, f"got {show_value(value)}", f"a mapping of {spec.provider_type} settings")
-            return None
-        ok, config = validate(config_class, value, self.problems, loc)
-        return config if ok else None
-
     def _resources(
         self, written: Mapping[str, Any], raw: Mapping[str, Any]
     ) -> dict[str, list[ResourceEntry]]:
@@ -250,16 +125,13 @@ class _Builder:
             for key in keys:
                 for index, item in enumerate(self._list(raw, key, f"{section} entries")):
                     loc: Loc = (key, index)
-                    before = _at(written, loc)
-                    if (
-                        isinstance(item, Mapping)
-                        and item.get("provider_id") == ""
-                        and references_env(_at(before, ("provider_id",)))
-                    ):
-                        continue  # its provider is disabled
+                    if is_disabled(written, item, loc):
+                        continue  # it goes with its disabled provider
                     provider_id = item.get("provider_id") if isinstance(item, Mapping) else None
                     if isinstance(provider_id, str) and provider_id:
-                        self._check_reference(entry_class.provider_api, provider_id, (*loc, "provider_id"))
+                        self.providers.check_reference(
+                            entry_class.provider_api, provider_id, (*loc, "provider_id")
+                        )
                     ok, entry = validate(entry_class, item, self.problems, loc)
                     if not ok:
                         continue
@@ -275,35 +147,3 @@ class _Builder:
                     entries.append(entry)
             found[section] = entries
         return found
-
-    def _check_reference(self, wanted: Api, provider_id: str, loc: Loc) -> None:
-        candidates = [pid for pid, (api, _) in self.provider_ids.items() if api == wanted]
-        declared = self.provider_ids.get(provider_id)
-        if declared is None:
-            problem = f"unknown provider_id {provider_id!r}"
-        elif declared[0] != wanted:
-            problem = f"provider {provider_id!r} serves API {declared[0].value!r}, not {wanted.value!r}"
-        else:
-            return
-        expected = (
-            one_of(candidates)
-            if candidates
-            else f"the id of a provider of API {wanted.value!r} (none are configured)"
-        )
-        self.problems.add(loc, problem, expected, closest(provider_id, candidates))
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _at(tree: Any, loc: Loc) -> Any:
-    """The value at ``loc`` in a plain data tree, or ``None``."""
-    for part in loc:
-        if isinstance(part, int) and isinstance(tree, list) and 0 <= part < len(tree):
-            tree = tree[part]
-        elif isinstance(part, str) and isinstance(tree, Mapping):
-            tree = tree.get(part)
-        else:
-            return None
-    return tree

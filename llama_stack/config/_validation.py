@@ -66,15 +66,22 @@ def add_validation_errors(problems: Problems, exc: ValidationError, prefix: Loc,
                 tag = ctx.get("tag")
                 expected = str(ctx.get("expected_tags", ""))
                 suggestion = closest(tag, _QUOTED.findall(expected)) if isinstance(tag, str) else ""
-                problems.add((*path, field), f"got {show_value(tag)}", f"one of {expected}", suggestion)
+                shown = _from_env(problems, (*path, field)) or show_value(tag)
+                problems.add((*path, field), f"got {shown}", f"one of {expected}", suggestion)
         else:
             secret = not is_key and (is_secret_type(annotation) or _has_secret_name(loc))
             shown = f"{'key ' if is_key else ''}{show_value(raw, secret)}"
-            sources = problems.env_sources.get(path)
-            if sources and not is_key:
+            from_env = "" if is_key else _from_env(problems, path)
+            if from_env:
                 secret = True  # whatever the environment held is not repeated back
-                shown = "the value of " + " + ".join(f"${{env.{name}}}" for name in sources)
+                shown = from_env
             _add_value_problem(problems, path, kind, str(err["msg"]), raw, secret, shown)
+
+
+def _from_env(problems: Problems, path: Loc) -> str:
+    """``the value of ${env.X}`` when the value at ``path`` was substituted, else ``""``."""
+    sources = problems.env_sources.get(path)
+    return "the value of " + " + ".join(f"${{env.{name}}}" for name in sources) if sources else ""
 
 
 def _add_value_problem(

@@ -16,6 +16,7 @@ from llama_stack.config import (
     load_stack_config,
 )
 from llama_stack.plugins import PluginRegistry, discover
+from llama_stack.storage import SqliteKVStoreConfig, SqliteSqlStoreConfig
 from llama_stack_api import Api, hookimpl
 
 
@@ -107,7 +108,8 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
     assert config.apis == [Api.models, Api.inspect, Api.providers]
     assert (config.server.host, config.server.port) == ("127.0.0.1", 8321)
     storage = config.resolved_storage()
-    assert (storage.kvstore.type, storage.sqlstore.type) == ("sqlite", "sqlite")
+    assert isinstance(storage.kvstore, SqliteKVStoreConfig)
+    assert isinstance(storage.sqlstore, SqliteSqlStoreConfig)
     assert Path(storage.kvstore.db_path or "").parent == tmp_path / "starter"
 
     config = load_stack_config(path, registry, {"LLAMA_STACK_HOST": "0.0.0.0", "LLAMA_STACK_PORT": "9000"})

@@ -135,5 +135,6 @@ def test_a_literal_reference_to_a_disabled_provider_is_reported(
     with pytest.raises(ConfigError) as info:
         load(tmp_path, registry, text, {})
     assert str(info.value) == (
-        f"{tmp_path / 'stack.yaml'}: models[1].provider_id: unknown provider_id 'other'; expected one of: echo"
+        f"{tmp_path / 'stack.yaml'}: models[1].provider_id: unknown provider_id 'other'; "
+        "expected one of: echo"
     )

@@ -1,4 +1,4 @@
-"""Loading a distribution YAML: a valid file binds specs and configs; every kind of problem prints one exact line."""
+"""Loading a distribution YAML: a valid file binds specs and configs; each problem prints one exact line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from llama_stack.config import ConfigError, StackConfig, load_stack_config
+from llama_stack.config import ConfigError, StackConfig, load_stack_config, parse_stack_config
 from llama_stack.plugins import PluginRegistry, discover
 from llama_stack_api import Api, ProviderSpec, available_apis, hookimpl
 
@@ -155,7 +155,8 @@ def test_legacy_vector_dbs_section_is_read_as_vector_stores(registry: PluginRegi
         pytest.param(
             "server: {host: '${env.LLAMA_TEST_HOST}'}\n",
             "server.host: environment variable 'LLAMA_TEST_HOST' is not set; "
-            "expected it set (or pass --env LLAMA_TEST_HOST=...), or a default: ${env.LLAMA_TEST_HOST:=default}",
+            "expected it set (or pass --env LLAMA_TEST_HOST=...), "
+            "or a default: ${env.LLAMA_TEST_HOST:=default}",
             id="unset env var",
         ),
         pytest.param(
@@ -214,7 +215,8 @@ def test_each_problem_prints_one_exact_line(
         pytest.param(
             "      - {provider_id: fake, provider_type: inline::fak}\n",
             "providers.inference[0].provider_type: provider type 'inline::fak' for API 'inference' "
-            "is either misspelled or not installed; expected one of: inline::fake; did you mean 'inline::fake'?",
+            "is either misspelled or not installed; expected one of: inline::fake; "
+            "did you mean 'inline::fake'?",
             id="unknown provider type",
         ),
         pytest.param(
@@ -293,7 +295,8 @@ def test_api_without_a_contract_is_a_problem(registry: PluginRegistry, write: Wr
     path = write(f"name: test\napis: [models, {missing[0].value}]\n")
     available = ", ".join(api.value for api in available_apis())
     assert problem_lines(path, registry) == [
-        f"{path}: apis[1]: API {missing[0].value!r} is not implemented in this version; expected one of: {available}"
+        f"{path}: apis[1]: API {missing[0].value!r} is not implemented in this version; "
+        f"expected one of: {available}"
     ]
 
 
@@ -305,10 +308,11 @@ def test_yaml_syntax_error_gives_line_and_column(registry: PluginRegistry, write
 
 
 def test_duplicate_yaml_key_and_non_mapping_file(registry: PluginRegistry, write: Write) -> None:
-    path = write("name: test\napis: [models]\nname: again\n")
+    path = write("name: test\napis: [models]\nname: again\nserver: {port: x}\n")
     assert problem_lines(path, registry) == [
         f"{path}: key 'name' appears twice in one mapping (line 3, column 1); "
-        "expected each key once; YAML would silently keep only the last"
+        "expected each key once; YAML would silently keep only the last",
+        f"{path}: server.port: got 'x'; expected a valid integer, unable to parse string as an integer",
     ]
     path = write("- name: test\n")
     assert problem_lines(path, registry) == [
@@ -351,3 +355,17 @@ def test_every_problem_is_reported_at_once_in_file_order(registry: PluginRegistr
         f"{path}: server.colour: unknown field 'colour'; expected one of: host, port, auth, tls, limits",
         f"{path}: name: missing required field",
     ]
+
+
+def test_parse_stack_config_validates_data_in_memory(registry: PluginRegistry) -> None:
+    data = {
+        "name": "lib",
+        "apis": ["inference"],
+        "providers": {"inference": [{"provider_id": "${env.ID:=fake}", "provider_type": "inline::fake"}]},
+    }
+    config = parse_stack_config(data, registry, {"ID": "mine"})
+    assert [entry.provider_id for entry in config.providers[Api.inference]] == ["mine"]
+
+    with pytest.raises(ConfigError) as info:
+        parse_stack_config({**data, "apis": ["inference"], "server": {"port": -1}}, registry, source="<lib>")
+    assert str(info.value) == "<lib>: server.port: got -1; expected greater than or equal to 0"

@@ -113,7 +113,8 @@ def test_a_validator_quoting_a_secret_is_masked(tmp_path: Path, registry: Plugin
     )
     assert SECRET not in output
     assert output == (
-        f"{tmp_path / 'stack.yaml'}: providers.inference[0].config: api_key '{REDACTED}' must start with 'key-'"
+        f"{tmp_path / 'stack.yaml'}: providers.inference[0].config: "
+        f"api_key '{REDACTED}' must start with 'key-'"
     )
 
 
@@ -121,8 +122,8 @@ def test_yaml_errors_do_not_quote_the_line(tmp_path: Path, registry: PluginRegis
     output = problems(tmp_path, registry, f"name: test\napi_key: {SECRET}: oops\n")
     assert SECRET not in output
     assert (
-        output
-        == f"{tmp_path / 'stack.yaml'}: invalid YAML at line 2, column 35: mapping values are not allowed here"
+        output == f"{tmp_path / 'stack.yaml'}: invalid YAML at line 2, column 35: "
+        "mapping values are not allowed here"
     )
 
 
