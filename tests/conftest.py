@@ -3,3 +3,11 @@
 # --- storage: PostgreSQL fixtures `postgres_server_dsn` / `postgres_dsn` (tests/fixtures/postgres.py) ---
 pytest_plugins = ["tests.fixtures.postgres"]
 # --- end storage ---
+
+# --- e2e: `serve_stack` fixture, a real uvicorn server per distribution YAML (tests/support/server.py) ---
+pytest_plugins += ["tests.support.server"]
+# --- end e2e ---
+
+# --- cli: `cli` fixture, subprocess servers, free ports (tests/fixtures/cli.py) ---
+pytest_plugins += ["tests.fixtures.cli"]
+# --- end cli ---

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from typing import Annotated
@@ -81,7 +82,12 @@ def list_providers(api: Annotated[str | None, typer.Argument(help="Only this API
         try:
             selected = Api(api)
         except ValueError:
-            print(f"unknown API {api!r}; APIs: {', '.join(a.value for a in Api)}", file=sys.stderr)
+            names = [a.value for a in Api]
+            message = f"unknown API {api!r}; expected one of: {', '.join(names)}"
+            close = difflib.get_close_matches(api, names, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+            print(message, file=sys.stderr)
             raise typer.Exit(CONFIG_EXIT_CODE) from None
     rows = [
         (s.api.value, s.provider_type, s.plugin, s.description.split("\n")[0])

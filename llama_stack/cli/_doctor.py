@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +49,26 @@ def missing_requirements(requirements: tuple[str, ...]) -> list[str]:
     return missing
 
 
+def check_wiring(loaded: Loaded) -> None:
+    """Exit 2 naming every missing API dependency or dependency cycle, as ``run`` would at startup."""
+    from ..resolver import Resolver
+    from ..stack import provider_requests
+
+    with config_errors_exit(loaded.path):
+        Resolver(provider_requests(loaded.config), _unused_view).order()
+
+
+def _unused_view(*_: object) -> None:
+    return None  # ordering never asks for dependency views
+
+
 def diagnose(ref: str, env_overrides: dict[str, str]) -> int:
-    """Print a report; 0 when every provider can be imported and has its packages, else 1."""
+    """Print a report; 0 when every provider can be imported and has its packages, else 1.
+
+    Config and wiring problems (missing dependencies, cycles) exit 2 like ``run``.
+    """
     loaded = load(ref, env_overrides)
+    check_wiring(loaded)
     print(f"distribution {loaded.config.name!r}: {loaded.path}: config OK")
     rows = []
     healthy = True
@@ -59,7 +77,7 @@ def diagnose(ref: str, env_overrides: dict[str, str]) -> int:
             problems = []
             missing = missing_requirements(entry.spec.pip_packages)
             if missing:
-                problems.append(f"missing packages: {' '.join(missing)} (pip install {' '.join(missing)})")
+                problems.append(f"missing packages: {' '.join(missing)} (pip install {shlex.join(missing)})")
             else:
                 try:
                     import_attribute(entry.spec.factory)

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import typer
 
-from ..config import ConfigError
-from ..plugins import PluginError
-from ..resolver import ResolutionError
-
 CONFIG_EXIT_CODE = 2
 
 
 @contextmanager
 def config_errors_exit(path: Path | None = None) -> Iterator[None]:
     """Print config, plugin and wiring problems as ``file: path: problem; expected`` and exit 2."""
+    # imported here, not at the top: `llama-stack --help` should not pay for pydantic and the contract
+    from ..config import ConfigError
+    from ..plugins import PluginError
+    from ..resolver import ResolutionError
+
     try:
         yield
     except ConfigError as exc:

@@ -16,10 +16,13 @@ from starlette.responses import Response
 from llama_stack_api import InvalidRequestError, MethodSpec, RouteSpec
 
 from ..binding import BODY_METHODS, validate_arguments, wire_shape
-from ._errors import error_response
+from ._errors import error_response, json_problem
 from ._sse import SSEResponse
 
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
+# Deeper bodies are refused up front: pydantic cannot serialize past 255 levels, so a deeply nested
+# value that validates (say in `metadata`) would fail later as a 500. Real requests nest a few levels.
+MAX_JSON_DEPTH = 128
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -64,12 +67,30 @@ async def _json_body(request: Request) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise InvalidRequestError(f"request body is not valid JSON: {detail}", code="invalid_json") from None
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequestError(
+            f"request body is not valid JSON: {json_problem(exc)}", code="invalid_json"
+        ) from None
     if not isinstance(data, dict):
         raise InvalidRequestError("request body must be a JSON object", code="invalid_json")
+    if _depth_exceeds(data, MAX_JSON_DEPTH):
+        raise InvalidRequestError(
+            f"request body is nested more than {MAX_JSON_DEPTH} levels deep", code="invalid_json"
+        )
     return data
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
 
 
 async def _unless_disconnected(request: Request, call: Coroutine[Any, Any, Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -20,6 +21,21 @@ def error_envelope(exc: BaseException) -> tuple[int, dict[str, Any]]:
     return 500, LlamaStackError(
         f"internal server error ({type(exc).__name__}); the server log has the details"
     ).to_envelope()
+
+
+def json_problem(exc: ValueError | RecursionError) -> str:
+    """Why ``json.loads`` refused client input, in words for the client (it is a 400, not a 500).
+
+    Besides syntax errors it raises ``UnicodeDecodeError``, ``ValueError`` for an
+    integer over Python's digit limit, and ``RecursionError`` for deep nesting.
+    """
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0]
 
 
 def error_response(exc: BaseException) -> JSONResponse:

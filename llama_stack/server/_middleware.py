@@ -13,6 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from llama_stack_api import AuthenticationError, InvalidRequestError, PayloadTooLargeError, Principal
 from llama_stack_api.context import reset_request_context, set_request_context
 
+from ._errors import json_problem
+
 PROVIDER_DATA_HEADER = "x-llamastack-provider-data"
 # probes must work without credentials
 UNAUTHENTICATED_PATHS = frozenset({"/v1/health"})
@@ -102,8 +104,10 @@ def _provider_data(headers: Headers) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidRequestError(f"X-LlamaStack-Provider-Data is not valid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        raise InvalidRequestError(
+            f"X-LlamaStack-Provider-Data is not valid JSON: {json_problem(exc)}"
+        ) from None
     if not isinstance(data, dict):
         raise InvalidRequestError("X-LlamaStack-Provider-Data must be a JSON object")
     return data

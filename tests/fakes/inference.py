@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from llama_stack_api import InvalidRequestError, Model, ModelType
+from llama_stack_api import InvalidRequestError, Model, ModelType, current_principal
 from llama_stack_api.inference import (
     ChatCompletionResponse,
     ChatCompletionResponseEvent,
@@ -53,7 +53,8 @@ class FakeInferenceConfig(BaseModel):
 class FakeInference:
     """Echo model: the answer is ``reply_prefix`` + the last user text, one word per stream chunk."""
 
-    # provider_id -> events, so in-process tests can observe lifecycle and cancellation
+    # events_name -> events, so in-process tests can observe lifecycle, cancellation and callers;
+    # a generation request made by an authenticated caller records "principal:<name>"
     events: ClassVar[dict[str, list[str]]] = {}
 
     def __init__(self, config: FakeInferenceConfig) -> None:
@@ -95,6 +96,9 @@ class FakeInference:
     # ---- generation -------------------------------------------------------------------------
 
     def _answer(self, text: str) -> str:
+        principal = current_principal()
+        if principal is not None:
+            self.log.append(f"principal:{principal.name}")
         return f"{self.config.reply_prefix}{text}"
 
     async def _words(self, text: str) -> AsyncIterator[str]:

@@ -1,0 +1,1 @@
+"""Reusable test support: a real uvicorn server serving a stack built from a test's YAML."""
