@@ -58,4 +58,6 @@ async def test_registry_persists_in_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 async def test_registry_persists_in_postgres(postgres_dsn: str) -> None:
-    await _restart_keeps_user_models_and_drops_removed_declared_ones({"type": "postgres", "dsn": postgres_dsn})
+    await _restart_keeps_user_models_and_drops_removed_declared_ones(
+        {"type": "postgres", "dsn": postgres_dsn}
+    )

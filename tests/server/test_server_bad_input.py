@@ -12,7 +12,7 @@ from llama_stack.client import LlamaStackClient
 from llama_stack_api import InvalidRequestError, NotFoundError, PayloadTooLargeError
 from tests.support.server import FAKE_DISTRIBUTION, ServeStack
 
-BODY_LIMIT = 2048
+BODY_LIMIT = 8192
 LIMITED_DISTRIBUTION = FAKE_DISTRIBUTION + f"server:\n  limits:\n    max_request_body_bytes: {BODY_LIMIT}\n"
 CHAT = {"model": "echo-llm", "messages": [{"role": "user", "content": "hi"}]}
 
@@ -43,6 +43,41 @@ def test_malformed_json(http: httpx.Client, body: bytes) -> None:
     assert error["type"] == "invalid_request_error"
     assert error["code"] == "invalid_json"
     assert "JSON" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"[" * 1500 + b"]" * 1500, "nested too deeply"),  # past json's recursion limit
+        (
+            b'{"model": "echo-llm", "max_tokens": ' + b"9" * 5000 + b"}",
+            "5000 digits",
+        ),  # past int's digit limit
+    ],
+)
+def test_json_that_python_refuses(http: httpx.Client, body: bytes, problem: str) -> None:
+    error = envelope(http.post("/v1/chat/completions", content=body), 400)
+    assert error["code"] == "invalid_json"
+    assert problem in error["message"]
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+def test_bodies_nested_past_the_limit(http: httpx.Client) -> None:
+    """Nesting that parses but could not be serialized back (pydantic stops at 255 levels)."""
+    body = {"model_id": "deep", "provider_model_id": "fake-llm", "metadata": nested(300)}
+    error = envelope(http.post("/v1/models", json=body), 400)
+    assert "nested more than 128 levels" in error["message"]
+    assert http.get("/v1/models/deep").status_code == 404
+
+    body["metadata"] = nested(20)
+    assert http.post("/v1/models", json=body).json()["metadata"] == nested(20)
+    assert http.delete("/v1/models/deep").status_code == 200
 
 
 def test_body_that_is_not_an_object(http: httpx.Client) -> None:

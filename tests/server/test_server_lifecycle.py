@@ -13,7 +13,7 @@ import tests.fakes.plugin
 from llama_stack.client import AsyncLlamaStackAsLibraryClient
 from llama_stack.config import ConfigError
 from llama_stack.stack import OPENAI_LEGACY_PREFIX
-from llama_stack_api import Api, api_spec, protocol_methods
+from llama_stack_api import Api, InvalidRequestError, api_spec, protocol_methods
 from tests.fakes.inference import FakeInference
 from tests.support.server import FAKE_DISTRIBUTION, ServedStack, ServeStack
 
@@ -63,6 +63,13 @@ def test_a_broken_distribution_fails_before_serving(serve_stack: ServeStack) -> 
     with pytest.raises(ConfigError, match="did you mean 'inline::fake'"):
         serve_stack(broken)
     assert FakeInference.events == {}
+
+
+def test_a_stack_that_fails_to_start_shuts_down_what_it_built(serve_stack: ServeStack) -> None:
+    refused = FAKE_DISTRIBUTION.replace("provider_model_id: fake-llm", "provider_model_id: not-served")
+    with pytest.raises(InvalidRequestError, match="not-served"):
+        serve_stack(refused)
+    assert FakeInference.events == {"fake": ["initialize", "shutdown"]}
 
 
 @pytest.fixture(scope="module")

@@ -138,8 +138,10 @@ def serve_distribution(
             serving = asyncio.create_task(server.serve())
             while not server.started and not serving.done():
                 await asyncio.sleep(0.005)
-            if server.started:
-                started["port"] = server.servers[0].sockets[0].getsockname()[1]
+            if not server.started:
+                await serving  # re-raises why uvicorn gave up (a failed bind exits with SystemExit)
+                raise RuntimeError("uvicorn returned without serving")
+            started["port"] = server.servers[0].sockets[0].getsockname()[1]
         except BaseException as exc:  # handed to the caller's thread, which re-raises it
             started["error"] = exc
             return
@@ -156,9 +158,6 @@ def serve_distribution(
     if "error" in started:
         thread.join(SHUTDOWN_TIMEOUT_S)
         raise started["error"]
-    if "port" not in started:  # uvicorn gave up (it logs why); serve() has returned
-        thread.join(SHUTDOWN_TIMEOUT_S)
-        raise RuntimeError(f"uvicorn could not serve the stack of {config_path}")
     served = ServedStack(
         base_url=f"http://127.0.0.1:{started['port']}",
         stack=started["stack"],
@@ -212,10 +211,12 @@ def serve_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ser
 
 @pytest.fixture(scope="module")
 def serve_stack_for_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeStack]:
-    """``serve_stack`` whose servers live until the module's last test: for tests that change nothing.
+    """``serve_stack`` whose servers live until the module's last test.
 
-    Starting and stopping uvicorn costs ~0.2 s, so read-only tests share one server.
-    Their provider events are not kept in ``FakeInference.events`` (other tests reset it).
+    Starting and stopping uvicorn costs ~0.2 s, so tests that do not depend on
+    each other's changes can share one server. ``serve_stack`` resets
+    ``FakeInference.events`` for each test, so read a shared server's events
+    from its provider: ``server.provider("fake").log``.
     """
     directory = tmp_path_factory.mktemp("stack")
     with pytest.MonkeyPatch.context() as monkeypatch, contextlib.ExitStack() as exits:
