@@ -31,7 +31,10 @@ class RouteSpec:
     ``openai`` routes close streams with ``data: [DONE]`` and are mounted a
     second time under ``/v1/openai/v1`` for older clients.
     ``routing_key`` names the parameter that carries the id of the resource
-    (model, shield, ...) that picks the provider.
+    (model, shield, ...) that picks the provider; ``resource_requires`` lists
+    ``(attribute, value)`` pairs that resource must have (chat needs a model
+    whose ``model_type`` is ``llm``), so a mismatch is a clear 400 instead of
+    an engine error.
     """
 
     method: HttpMethod
@@ -39,6 +42,7 @@ class RouteSpec:
     stream: str = "never"
     openai: bool = False
     routing_key: str | None = None
+    resource_requires: tuple[tuple[str, str], ...] = ()
     summary: str | None = None
     deprecated: bool = False
     status_code: int = 200
@@ -55,6 +59,7 @@ def webmethod(
     stream: str = "never",
     openai: bool = False,
     routing_key: str | None = None,
+    resource_requires: dict[str, str] | None = None,
     summary: str | None = None,
     deprecated: bool = False,
     status_code: int = 200,
@@ -68,6 +73,7 @@ def webmethod(
         stream=stream,
         openai=openai,
         routing_key=routing_key,
+        resource_requires=tuple(sorted((resource_requires or {}).items())),
         summary=summary,
         deprecated=deprecated,
         status_code=status_code,
@@ -82,6 +88,8 @@ def webmethod(
             raise TypeError(f"{fn.__qualname__}: stream switch {stream!r} is not a parameter")
         if routing_key is not None and routing_key not in params:
             raise TypeError(f"{fn.__qualname__}: routing key {routing_key!r} is not a parameter")
+        if resource_requires and routing_key is None:
+            raise TypeError(f"{fn.__qualname__}: resource_requires needs a routing_key")
         existing: list[RouteSpec] = list(getattr(fn, _ROUTES_ATTR, []))
         # Decorators apply bottom-up; insert first so the topmost one is primary.
         existing.insert(0, spec)

@@ -14,7 +14,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from llama_stack_api import Api, MethodSpec, NotSupportedError, ResourceType, protocol_methods
+from llama_stack_api import (
+    Api,
+    InvalidRequestError,
+    MethodSpec,
+    NotSupportedError,
+    ResourceType,
+    RouteSpec,
+    protocol_methods,
+)
 
 from ._registry import ResourceRegistry
 
@@ -30,8 +38,17 @@ class Router:
         self.providers = providers
         self.register_hint = register_hint
 
-    def provider_for(self, resource_id: str) -> tuple[Any, str]:
+    def provider_for(self, resource_id: str, route: RouteSpec) -> tuple[Any, str]:
         resource = self.registry.get(self.resource_type, resource_id, hint=self.register_hint)
+        for attribute, wanted in route.resource_requires:
+            actual = getattr(resource, attribute, None)
+            if str(actual) != wanted:
+                raise InvalidRequestError(
+                    f"{self.resource_type.value} {resource_id!r} has {attribute} {str(actual)!r}, but "
+                    f"{route.method} {route.path} needs one whose {attribute} is {wanted!r}",
+                    param=route.routing_key,
+                    code=f"wrong_{attribute}",
+                )
         provider = self.providers.get(resource.provider_id)
         if provider is None:
             # the resource outlived its provider (removed from the distribution)
@@ -59,7 +76,8 @@ def build_router_class(api: Api, protocol: type, resource_type: ResourceType) ->
 
 
 def _routed_method(spec: MethodSpec) -> Callable[..., Coroutine[Any, Any, Any]]:
-    key = next((r.routing_key for r in spec.routes if r.routing_key), None)
+    route = spec.route
+    key = route.routing_key
     signature = spec.signature
 
     async def method(self: Router, *args: Any, **kwargs: Any) -> Any:
@@ -68,7 +86,7 @@ def _routed_method(spec: MethodSpec) -> Callable[..., Coroutine[Any, Any, Any]]:
         if key is None:
             return await getattr(self.sole_provider(spec.name), spec.name)(**arguments)
         public_id = arguments[key]
-        provider, provider_id = self.provider_for(public_id)
+        provider, provider_id = self.provider_for(public_id, route)
         arguments[key] = provider_id
         result = await getattr(provider, spec.name)(**arguments)
         if isinstance(result, AsyncIterator) or inspect.isasyncgen(result):

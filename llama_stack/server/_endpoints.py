@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from llama_stack_api import InvalidRequestError, MethodSpec, RouteSpec
+from llama_stack_api import InvalidRequestError, MethodSpec, ProviderTimeoutError, RouteSpec
 
 from ..binding import BODY_METHODS, validate_arguments, wire_shape
 from ._errors import error_response, json_problem
@@ -31,7 +31,8 @@ class ClientDisconnected(Exception):
     """The client closed the connection before the answer was ready."""
 
 
-def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec) -> Endpoint:
+def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec, timeout_s: float | None = None) -> Endpoint:
+    """The endpoint for one route; ``timeout_s`` bounds a non-streaming call (and a stream's start)."""
     shape = wire_shape(spec, route)
     list_params = {name for name in shape.query_params if _is_list(spec.hints.get(name))}
     method = getattr(impl, spec.name)
@@ -47,8 +48,9 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec) -> Endpoint:
                 raw.update(await _json_body(request))
             arguments = validate_arguments(spec, raw)
             if spec.is_streaming(arguments):
-                return SSEResponse(await method(**arguments), done_marker=route.openai)
-            result = await _unless_disconnected(request, method(**arguments))
+                stream = await _within(timeout_s, method(**arguments))
+                return SSEResponse(stream, done_marker=route.openai)
+            result = await _unless_disconnected(request, _within(timeout_s, method(**arguments)))
         except ClientDisconnected:
             return Response(status_code=499)  # nobody is listening; the status only shows in logs
         except Exception as exc:  # every failure becomes an error envelope, in one place
@@ -59,6 +61,20 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec) -> Endpoint:
 
     endpoint.__name__ = spec.name
     return endpoint
+
+
+async def _within(timeout_s: float | None, call: Coroutine[Any, Any, Any]) -> Any:
+    if timeout_s is None:
+        return await call
+    try:
+        with anyio.fail_after(timeout_s):
+            return await call
+    except TimeoutError:
+        raise ProviderTimeoutError(
+            f"the request took longer than the server's limit of {timeout_s:g}s "
+            "(server.limits.request_timeout_s); the work was cancelled",
+            code="request_timeout",
+        ) from None
 
 
 async def _json_body(request: Request) -> dict[str, Any]:

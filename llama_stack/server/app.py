@@ -40,12 +40,15 @@ def create_app(stack: Stack, server: ServerConfig, *, owns_stack: bool = True) -
         docs_url=None,
         redoc_url=None,
     )
+    timeout_s = server.limits.request_timeout_s
     for api, impl in stack.impls.items():
         for spec in protocol_methods(api_spec(api).protocol):
             for route in spec.routes:
-                endpoint = make_endpoint(impl, spec, route)
+                endpoint = make_endpoint(impl, spec, route, timeout_s)
+                # HEAD with every GET: load balancers probe /v1/health that way
+                methods = [route.method, "HEAD"] if route.method == "GET" else [route.method]
                 for path in served_paths(route.path, route.openai):
-                    app.add_api_route(path, endpoint, methods=[route.method], include_in_schema=False)
+                    app.add_api_route(path, endpoint, methods=methods, include_in_schema=False)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:

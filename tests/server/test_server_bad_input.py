@@ -230,3 +230,26 @@ def test_our_client_raises_the_contract_errors(http: httpx.Client) -> None:
             client.inference.openai_chat_completion(
                 model="echo-llm", messages=[{"role": "user", "content": "z" * BODY_LIMIT}]
             )
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "model_type", "wanted"),
+    [
+        (
+            "/v1/chat/completions",
+            {"model": "fake-embed", "messages": [{"role": "user", "content": "x"}]},
+            "embedding",
+            "llm",
+        ),
+        ("/v1/inference/completion", {"model_id": "fake-embed", "content": "x"}, "embedding", "llm"),
+        ("/v1/embeddings", {"model": "echo-llm", "input": "x"}, "llm", "embedding"),
+        ("/v1/inference/embeddings", {"model_id": "echo-llm", "contents": ["x"]}, "llm", "embedding"),
+    ],
+)
+def test_model_of_the_wrong_type(
+    http: httpx.Client, path: str, body: dict[str, Any], model_type: str, wanted: str
+) -> None:
+    error = envelope(http.post(path, json=body), 400)
+    assert error["code"] == "wrong_model_type"
+    assert f"has model_type {model_type!r}" in error["message"]
+    assert f"needs one whose model_type is {wanted!r}" in error["message"]

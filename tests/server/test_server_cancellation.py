@@ -155,3 +155,15 @@ def test_our_client_timing_out_cancels_a_whole_answer(
     ):
         client.inference.openai_chat_completion(model="fake-llm", messages=OPENAI_BODY["messages"])
     assert wait_for(lambda: "cancelled" in events()), f"the provider kept working: {events()}"
+
+
+def test_request_timeout_is_a_504_and_cancels_the_work(serve_stack: ServeStack) -> None:
+    limited = serve_stack(SLOW_DISTRIBUTION + "server:\n  limits:\n    request_timeout_s: 0.2\n")
+    log: list[str] = limited.provider("slow").log
+    response = httpx.post(f"{limited.base_url}/v1/chat/completions", json=OPENAI_BODY, timeout=30)
+    assert response.status_code == 504, response.text
+    error = response.json()["error"]
+    assert error["type"] == "timeout_error"
+    assert error["code"] == "request_timeout"
+    assert "server.limits.request_timeout_s" in error["message"]
+    assert wait_for(lambda: "cancelled" in log)

@@ -94,6 +94,7 @@ def test_routes_list_every_mounted_route(server: ServedStack, http: httpx.Client
         for route in server.app.routes
         if isinstance(route, APIRoute) and route.path != "/openapi.json"
         for method in route.methods
+        if method != "HEAD"  # every GET also answers HEAD; the route list names the GET
     }
     assert listed_routes(http) == mounted
 
@@ -166,3 +167,10 @@ def test_openapi(http: httpx.Client) -> None:
     # OpenAPI writes path parameters without Starlette's `:path` converter
     listed_paths = {path.replace(":path}", "}") for _, path in listed_routes(http)}
     assert listed_paths == set(spec["paths"])
+
+
+def test_health_answers_head_for_load_balancer_probes(serve_stack: ServeStack) -> None:
+    server = serve_stack(FAKE_DISTRIBUTION)
+    response = httpx.head(f"{server.base_url}/v1/health")
+    assert response.status_code == 200
+    assert response.content == b""

@@ -58,6 +58,7 @@ class Inference(Protocol):
         stream="stream",
         openai=True,
         routing_key="model",
+        resource_requires={"model_type": "llm"},
         summary="Create a chat completion (OpenAI-compatible).",
     )
     async def openai_chat_completion(
@@ -124,6 +125,7 @@ class Inference(Protocol):
         stream="stream",
         openai=True,
         routing_key="model",
+        resource_requires={"model_type": "llm"},
         summary="Create a text completion (OpenAI-compatible, legacy).",
     )
     async def openai_completion(
@@ -169,6 +171,7 @@ class Inference(Protocol):
         "/v1/embeddings",
         openai=True,
         routing_key="model",
+        resource_requires={"model_type": "embedding"},
         summary="Create embeddings (OpenAI-compatible).",
     )
     async def openai_embeddings(
@@ -196,6 +199,7 @@ class Inference(Protocol):
         "/v1/inference/chat-completion",
         stream="stream",
         routing_key="model_id",
+        resource_requires={"model_type": "llm"},
         summary="Generate a chat completion (native, llama-stack-client 0.2.x).",
     )
     async def chat_completion(
@@ -230,6 +234,7 @@ class Inference(Protocol):
         "/v1/inference/completion",
         stream="stream",
         routing_key="model_id",
+        resource_requires={"model_type": "llm"},
         summary="Generate a text completion (native, llama-stack-client 0.2.x).",
     )
     async def completion(
@@ -255,6 +260,7 @@ class Inference(Protocol):
         "POST",
         "/v1/inference/embeddings",
         routing_key="model_id",
+        resource_requires={"model_type": "embedding"},
         summary="Generate embeddings (native, llama-stack-client 0.2.x).",
     )
     async def embeddings(
