@@ -46,7 +46,7 @@ def create_app(stack: Stack, server: ServerConfig, *, owns_stack: bool = True) -
             for route in spec.routes:
                 endpoint = make_endpoint(impl, spec, route, timeout_s)
                 # HEAD with every GET: load balancers probe /v1/health that way
-                methods = [route.method, "HEAD"] if route.method == "GET" else [route.method]
+                methods: list[str] = [route.method, "HEAD"] if route.method == "GET" else [route.method]
                 for path in served_paths(route.path, route.openai):
                     app.add_api_route(path, endpoint, methods=methods, include_in_schema=False)
 
