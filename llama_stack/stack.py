@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_stack_api import Api, Model, ModelType, ResourceSource, ResourceType, api_spec, protocol_methods
+from llama_stack_api import Api, Model, ResourceType, api_spec, protocol_methods
 from llama_stack_api.inspect import RouteInfo
 
 from .config import StackConfig, redacted_config_dict
-from .introspection import ProviderDirectory, StackInspector
+from .introspection import ProviderDirectory, StackInspector, provider_health
 from .resolver import ProviderInstance, ProviderRequest, Resolver
-from .routing import ModelsTable, ResourceRegistry, build_router_class
+from .routing import Gateway, ModelsTable, ResourceRegistry, build_router_class
 from .routing._models import REGISTER_HINT as MODEL_REGISTER_HINT
 from .storage import KVStore, kvstore_from_config
 
@@ -41,6 +43,7 @@ class Stack:
     instances: list[ProviderInstance] = field(default_factory=list)
     _resolver: Resolver | None = None
     _store: KVStore | None = None
+    _health_task: asyncio.Task[None] | None = None
 
     @property
     def served_apis(self) -> list[Api]:
@@ -63,6 +66,11 @@ class Stack:
         return infos
 
     async def shutdown(self) -> None:
+        if self._health_task is not None:
+            self._health_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._health_task
+            self._health_task = None
         if self._resolver is not None:
             await self._resolver.shutdown()
         if self._store is not None:
@@ -101,10 +109,11 @@ async def start_stack(config: StackConfig) -> Stack:
         registry = ResourceRegistry(store)
         await registry.load()
         routers: dict[Api, Any] = {}
+        gateway = Gateway(config.routing)
 
         def dependency_view(api: Api, providers: list[ProviderInstance]) -> Any:
             if api not in routers:
-                routers[api] = _router_or_single(api, providers, registry)
+                routers[api] = _router_or_single(api, providers, registry, gateway)
             return routers[api]
 
         resolver = Resolver(provider_requests(config), dependency_view)
@@ -133,32 +142,40 @@ async def start_stack(config: StackConfig) -> Stack:
         # introspection is always served: it is how operators see the stack
         stack.impls.setdefault(Api.inspect, framework[Api.inspect])
         stack.impls.setdefault(Api.providers, framework[Api.providers])
+        if config.routing.health_check_interval_s > 0:
+            stack._health_task = asyncio.create_task(
+                _watch_health(stack.instances, gateway, config.routing.health_check_interval_s)
+            )
     except BaseException:
         await stack.shutdown()
         raise
     return stack
 
 
-def _router_or_single(api: Api, providers: list[ProviderInstance], registry: ResourceRegistry) -> Any:
+def _router_or_single(
+    api: Api, providers: list[ProviderInstance], registry: ResourceRegistry, gateway: Gateway
+) -> Any:
     spec = api_spec(api)
     if spec.routed_by is None:
         return providers[0].impl
     resource_type = REGISTRY_RESOURCES[spec.routed_by]
     router_class = build_router_class(api, spec.protocol, resource_type)
     hint = REGISTER_HINTS.get(resource_type, f"register it with the {spec.routed_by.value} API")
-    return router_class(registry, {p.request.provider_id: p.impl for p in providers}, hint)
+    return router_class(registry, {p.request.provider_id: p.impl for p in providers}, hint, gateway)
+
+
+async def _watch_health(instances: list[ProviderInstance], gateway: Gateway, interval_s: float) -> None:
+    """Probe every provider's health() periodically; unhealthy ones rest in the gateway."""
+    while True:
+        await asyncio.sleep(interval_s)
+        for instance in instances:
+            health = await provider_health(instance.impl)
+            if health.get("status") == "Error":
+                logger.warning("%s is unhealthy: %s", instance.request.label, health.get("message", ""))
+                gateway.provider_unhealthy(instance.request.provider_id)
+            else:
+                gateway.provider_healthy(instance.request.provider_id)
 
 
 def _declared_models(config: StackConfig) -> list[Model]:
-    return [
-        Model(
-            identifier=entry.model_id,
-            provider_id=entry.provider_id,
-            provider_resource_id=entry.provider_model_id or entry.model_id,
-            model_type=ModelType(entry.model_type),
-            metadata=dict(entry.metadata),
-            aliases=list(entry.aliases),
-            source=ResourceSource.distribution,
-        )
-        for entry in config.models
-    ]
+    return [entry.to_resource() for entry in config.models]

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from ._routes import webmethod
 from .apis import Api, ApiSpec
-from .resources import Model, ModelType
+from .resources import Model, ModelBackend, ModelType, RoutingStrategy
 
 
 class ListModelsResponse(BaseModel):
@@ -39,9 +39,15 @@ class Models(Protocol):
         metadata: dict[str, Any] | None = None,
         model_type: ModelType | None = None,
         aliases: list[str] | None = None,
+        backends: list[ModelBackend] | None = None,
+        routing_strategy: RoutingStrategy | None = None,
     ) -> Model:
-        """Raises ``InvalidRequestError`` when ``provider_id`` is missing and ambiguous or unknown,
-        ``ConflictError`` when the id is taken by another provider's model."""
+        """Register a model; ``backends`` add more providers serving it (replicas or fallbacks).
+
+        Raises ``InvalidRequestError`` when ``provider_id`` is missing and ambiguous, or a
+        provider id is unknown; ``ConflictError`` when the id or an alias is taken by
+        another model.
+        """
         ...
 
     @webmethod("DELETE", "/v1/models/{model_id:path}", summary="Unregister a model.")

@@ -50,13 +50,35 @@ class ModelType(StrEnum):
     embedding = "embedding"
 
 
+RoutingStrategy = Literal["fallback", "round_robin", "least_busy"]
+
+
+class ModelBackend(BaseModel):
+    """Another provider serving the same model (a replica, or a hosted fallback)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider_id: str
+    provider_model_id: str | None = Field(
+        default=None, description="Defaults to the primary provider's id for the model (replicas share it)."
+    )
+
+
 class Model(Resource):
-    """A model: served by an inference provider. Also valid as an OpenAI ``Model`` object."""
+    """A model: served by an inference provider. Also valid as an OpenAI ``Model`` object.
+
+    With ``backends``, the model is served by several providers: the gateway
+    picks one per request by ``routing_strategy`` (``fallback``: in order;
+    ``round_robin``; ``least_busy``: fewest requests in flight), retries
+    another on 429/5xx/connection errors, and cools down failing ones.
+    """
 
     type: Literal["model"] = "model"
     model_type: ModelType = ModelType.llm
     metadata: dict[str, Any] = Field(default_factory=dict)
     aliases: list[str] = Field(default_factory=list, description="Other ids that resolve to this model.")
+    backends: list[ModelBackend] = Field(default_factory=list, description="Further providers serving it.")
+    routing_strategy: RoutingStrategy = "fallback"
     # OpenAI `Model` fields, so `GET /v1/models` serves both client generations
     id: str = ""
     object: Literal["model"] = "model"

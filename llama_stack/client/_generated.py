@@ -16,7 +16,7 @@ from llama_stack_api.inference._protocol import Inference
 from llama_stack_api.inspect import HealthInfo, Inspect, ListRoutesResponse, VersionInfo
 from llama_stack_api.models import ListModelsResponse, Models
 from llama_stack_api.providers import ListProvidersResponse, ProviderInfo, Providers
-from llama_stack_api.resources import Model, ModelType
+from llama_stack_api.resources import Model, ModelBackend, ModelType
 from typing import Any, Literal, Protocol
 
 
@@ -43,7 +43,7 @@ class SyncModels(Protocol):
 
     def get_model(self, model_id: str) -> Model: ...
 
-    def register_model(self, model_id: str, provider_model_id: str | None = None, provider_id: str | None = None, metadata: dict[str, Any] | None = None, model_type: ModelType | None = None, aliases: list[str] | None = None) -> Model: ...
+    def register_model(self, model_id: str, provider_model_id: str | None = None, provider_id: str | None = None, metadata: dict[str, Any] | None = None, model_type: ModelType | None = None, aliases: list[str] | None = None, backends: list[ModelBackend] | None = None, routing_strategy: Literal['fallback', 'round_robin', 'least_busy'] | None = None) -> Model: ...
 
     def unregister_model(self, model_id: str) -> None: ...
 

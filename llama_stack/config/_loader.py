@@ -18,7 +18,7 @@ from ._validation import field_names, show_value, validate
 from ._yaml import read_yaml
 
 # top-level fields validated in one go; apis, providers and resources are checked one entry at a time
-_SIMPLE_FIELDS = ("version", "name", "storage", "server")
+_SIMPLE_FIELDS = ("version", "name", "storage", "server", "routing")
 _LEGACY_SECTIONS = {"vector_dbs": "vector_stores"}
 
 
@@ -132,6 +132,15 @@ class _Builder:
                         self.providers.check_reference(
                             entry_class.provider_api, provider_id, (*loc, "provider_id")
                         )
+                    backends = item.get("backends") if isinstance(item, Mapping) else None
+                    for b_index, backend in enumerate(backends if isinstance(backends, list) else []):
+                        b_provider = backend.get("provider_id") if isinstance(backend, Mapping) else None
+                        if isinstance(b_provider, str) and b_provider:
+                            self.providers.check_reference(
+                                entry_class.provider_api,
+                                b_provider,
+                                (*loc, "backends", b_index, "provider_id"),
+                            )
                     ok, entry = validate(entry_class, item, self.problems, loc)
                     if not ok:
                         continue

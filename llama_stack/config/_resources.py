@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
@@ -11,9 +12,11 @@ from llama_stack_api import (
     Benchmark,
     Dataset,
     Model,
+    ModelBackend,
     ModelType,
     Resource,
     ResourceSource,
+    RoutingStrategy,
     ScoringFn,
     Shield,
     ToolGroup,
@@ -21,7 +24,7 @@ from llama_stack_api import (
 )
 
 
-class ResourceEntry(BaseModel):
+class ResourceEntry(BaseModel, ABC):
     """One resource entry; ``provider_id`` names a provider of ``provider_api``."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -36,9 +39,9 @@ class ResourceEntry(BaseModel):
     def resource_id(self) -> str:
         return str(getattr(self, self.id_field))
 
+    @abstractmethod
     def to_resource(self) -> Resource:
         """The contract's resource for this entry, marked as coming from the distribution."""
-        raise NotImplementedError
 
 
 class ModelEntry(ResourceEntry):
@@ -50,6 +53,8 @@ class ModelEntry(ResourceEntry):
     model_type: ModelType = ModelType.llm
     metadata: dict[str, Any] = Field(default_factory=dict)
     aliases: list[str] = Field(default_factory=list)
+    backends: list[ModelBackend] = Field(default_factory=list)
+    routing_strategy: RoutingStrategy = "fallback"
 
     def to_resource(self) -> Model:
         return Model(
@@ -59,6 +64,8 @@ class ModelEntry(ResourceEntry):
             model_type=self.model_type,
             metadata=dict(self.metadata),
             aliases=list(self.aliases),
+            backends=list(self.backends),
+            routing_strategy=self.routing_strategy,
             source=ResourceSource.distribution,
         )
 

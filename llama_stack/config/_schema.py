@@ -97,6 +97,29 @@ class ServerConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
 
 
+class RoutingPolicyConfig(_Strict):
+    """The ``routing:`` section: how the gateway retries and cools down backends of a model.
+
+    A request is tried at most ``max_attempts`` times in all (across the
+    model's backends, in the order its ``routing_strategy`` gives), waiting
+    ``backoff_initial_s`` doubled per attempt up to ``backoff_max_s`` before a
+    retry. Only 429 and 5xx-class failures (rate limits, provider errors,
+    unreachable or timed-out engines) are retried, and never once a stream has
+    sent its first event. A backend failing ``failure_threshold`` times in a
+    row is skipped for ``cooldown_s`` (unless every backend is cooling down).
+    ``health_check_interval_s`` > 0 also probes every provider's ``health()``
+    in the background and cools down those that report an error.
+    """
+
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    backoff_initial_s: float = Field(default=0.05, ge=0)
+    backoff_max_s: float = Field(default=2.0, ge=0)
+    failure_threshold: int = Field(default=2, ge=1)
+    cooldown_s: float = Field(default=30.0, ge=0)
+    health_check_interval_s: float = Field(default=0.0, ge=0)
+    retry_timeouts: bool = True
+
+
 class StackConfig(_Strict):
     """A whole distribution: which APIs it serves, by which providers, with what resources."""
 
@@ -115,6 +138,7 @@ class StackConfig(_Strict):
     benchmarks: list[BenchmarkEntry] = Field(default_factory=list)
     tool_groups: list[ToolGroupEntry] = Field(default_factory=list)
     server: ServerConfig = Field(default_factory=ServerConfig)
+    routing: RoutingPolicyConfig = Field(default_factory=RoutingPolicyConfig)
 
     @field_validator("name")
     @classmethod

@@ -1,7 +1,29 @@
 """Resource registry, the generic router, and the registry-backed framework APIs."""
 
+from ._gateway import Backend, Gateway
 from ._models import ModelsTable
 from ._registry import ResourceRegistry
 from ._router import Router, build_router_class
+from ._served import (
+    ATTEMPTS_HEADER,
+    OVERHEAD_HEADER,
+    PROVIDER_HEADER,
+    ServedInfo,
+    current_served,
+    start_served,
+)
 
-__all__ = ["ModelsTable", "ResourceRegistry", "Router", "build_router_class"]
+__all__ = [
+    "ATTEMPTS_HEADER",
+    "OVERHEAD_HEADER",
+    "PROVIDER_HEADER",
+    "Backend",
+    "Gateway",
+    "ModelsTable",
+    "ResourceRegistry",
+    "Router",
+    "ServedInfo",
+    "build_router_class",
+    "current_served",
+    "start_served",
+]

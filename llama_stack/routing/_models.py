@@ -10,10 +10,12 @@ from llama_stack_api import (
     ConflictError,
     InvalidRequestError,
     Model,
+    ModelBackend,
     ModelType,
     NotFoundError,
     ResourceSource,
     ResourceType,
+    RoutingStrategy,
     current_principal,
 )
 from llama_stack_api.models import ListModelsResponse, ModelsProvider
@@ -46,8 +48,17 @@ class ModelsTable:
         metadata: dict[str, Any] | None = None,
         model_type: ModelType | None = None,
         aliases: list[str] | None = None,
+        backends: list[ModelBackend] | None = None,
+        routing_strategy: RoutingStrategy | None = None,
     ) -> Model:
         provider_id = self._choose_provider(provider_id)
+        for index, backend in enumerate(backends or []):
+            if backend.provider_id not in self._providers:
+                raise InvalidRequestError(
+                    f"backends[{index}]: provider {backend.provider_id!r} does not serve inference in this stack; "
+                    f"inference providers: {', '.join(sorted(self._providers)) or 'none'}",
+                    param=f"backends[{index}].provider_id",
+                )
         principal = current_principal()
         model = Model(
             identifier=model_id,
@@ -56,6 +67,8 @@ class ModelsTable:
             metadata=metadata or {},
             model_type=model_type or ModelType.llm,
             aliases=aliases or [],
+            backends=backends or [],
+            routing_strategy=routing_strategy or "fallback",
             source=ResourceSource.user,
             owner=principal.name if principal else None,
         )
@@ -92,10 +105,11 @@ class ModelsTable:
         ]
         await self._registry.delete_many(stale)
         for model in declared:
-            if model.provider_id not in self._providers:
-                raise InvalidRequestError(
-                    f"model {model.identifier!r} names provider {model.provider_id!r}, which is not running"
-                )
+            for provider_id in [model.provider_id, *(b.provider_id for b in model.backends)]:
+                if provider_id not in self._providers:
+                    raise InvalidRequestError(
+                        f"model {model.identifier!r} names provider {provider_id!r}, which is not running"
+                    )
             self._check_aliases(model)
             await self._registry.put(await self._checked(model))
         for provider_id, provider in self._providers.items():

@@ -2,13 +2,17 @@
 
 A router implements an API's Protocol. For each method it reads the routing-key
 argument (``model`` / ``model_id`` / ``shield_id`` ...), finds the resource in the
-registry, swaps the public id for the provider's own id, and calls the same
-method on the provider that serves it.
+registry, and calls the same method on a provider that serves it, with the
+public id swapped for that provider's own id. When a resource has several
+backends, the gateway policy picks the order and the router retries
+retriable failures on the next one — never after a stream has produced its
+first chunk, since from then on the client is receiving it.
 """
 
 from __future__ import annotations
 
-import inspect
+import functools
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
@@ -17,14 +21,18 @@ from pydantic import BaseModel
 from llama_stack_api import (
     Api,
     InvalidRequestError,
+    LlamaStackError,
     MethodSpec,
     NotSupportedError,
+    Resource,
     ResourceType,
     RouteSpec,
     protocol_methods,
 )
 
+from ._gateway import Backend, Gateway
 from ._registry import ResourceRegistry
+from ._served import current_served
 
 
 class Router:
@@ -33,12 +41,15 @@ class Router:
     api: Api
     resource_type: ResourceType
 
-    def __init__(self, registry: ResourceRegistry, providers: dict[str, Any], register_hint: str) -> None:
+    def __init__(
+        self, registry: ResourceRegistry, providers: dict[str, Any], register_hint: str, gateway: Gateway
+    ) -> None:
         self.registry = registry
         self.providers = providers
         self.register_hint = register_hint
+        self.gateway = gateway
 
-    def provider_for(self, resource_id: str, route: RouteSpec) -> tuple[Any, str]:
+    def resource_for(self, resource_id: str, route: RouteSpec) -> Resource:
         resource = self.registry.get(self.resource_type, resource_id, hint=self.register_hint)
         for attribute, wanted in route.resource_requires:
             actual = getattr(resource, attribute, None)
@@ -49,14 +60,17 @@ class Router:
                     param=route.routing_key,
                     code=f"wrong_{attribute}",
                 )
-        provider = self.providers.get(resource.provider_id)
+        return resource
+
+    def provider(self, backend: Backend, resource_id: str) -> Any:
+        provider = self.providers.get(backend.provider_id)
         if provider is None:
             # the resource outlived its provider (removed from the distribution)
             raise NotSupportedError(
-                f"{self.resource_type.value} {resource_id!r} is served by provider {resource.provider_id!r}, "
+                f"{self.resource_type.value} {resource_id!r} is served by provider {backend.provider_id!r}, "
                 f"which is not running in this stack; running: {', '.join(sorted(self.providers)) or 'none'}"
             )
-        return provider, resource.provider_key
+        return provider
 
     def sole_provider(self, method: str) -> Any:
         if len(self.providers) == 1:
@@ -65,6 +79,46 @@ class Router:
             f"{self.api.value}.{method} has no routing key and {len(self.providers)} providers serve "
             f"{self.api.value}; it cannot choose one"
         )
+
+    async def dispatch(self, spec: MethodSpec, key: str, arguments: dict[str, Any]) -> Any:
+        public_id = arguments[key]
+        resource = self.resource_for(public_id, spec.route)
+        served = current_served()
+        last_error: LlamaStackError | None = None
+        for attempt, backend in enumerate(self.gateway.plan(resource)):
+            if attempt:
+                await self.gateway.backoff(attempt)
+            provider = self.provider(backend, public_id)
+            call_arguments = {**arguments, key: backend.provider_key}
+            started = time.perf_counter()
+            self.gateway.started(backend)
+            try:
+                result = await getattr(provider, spec.name)(**call_arguments)
+                if _is_stream(result):
+                    result = await _started_stream(result)
+            except LlamaStackError as error:
+                self.gateway.finished(backend)
+                if not self.gateway.is_retriable(error):
+                    raise
+                self.gateway.failed(backend)
+                last_error = error
+                continue
+            except BaseException:
+                self.gateway.finished(backend)
+                raise
+            self.gateway.succeeded(backend)
+            if served is not None:
+                served.provider_id = backend.provider_id
+                served.provider_seconds += time.perf_counter() - started
+                served.attempts = attempt + 1
+            if isinstance(result, _StartedStream):
+                release = functools.partial(self.gateway.finished, backend)
+                return _RoutedStream(result, key, backend.provider_key, public_id, release)
+            self.gateway.finished(backend)
+            _restore_id(result, key, backend.provider_key, public_id)
+            return result
+        assert last_error is not None  # plan() is never empty
+        raise last_error
 
 
 def build_router_class(api: Api, protocol: type, resource_type: ResourceType) -> type[Router]:
@@ -76,8 +130,7 @@ def build_router_class(api: Api, protocol: type, resource_type: ResourceType) ->
 
 
 def _routed_method(spec: MethodSpec) -> Callable[..., Coroutine[Any, Any, Any]]:
-    route = spec.route
-    key = route.routing_key
+    key = spec.route.routing_key
     signature = spec.signature
 
     async def method(self: Router, *args: Any, **kwargs: Any) -> Any:
@@ -85,14 +138,7 @@ def _routed_method(spec: MethodSpec) -> Callable[..., Coroutine[Any, Any, Any]]:
         arguments.pop("self")
         if key is None:
             return await getattr(self.sole_provider(spec.name), spec.name)(**arguments)
-        public_id = arguments[key]
-        provider, provider_id = self.provider_for(public_id, route)
-        arguments[key] = provider_id
-        result = await getattr(provider, spec.name)(**arguments)
-        if isinstance(result, AsyncIterator) or inspect.isasyncgen(result):
-            return _restore_ids(result, key, provider_id, public_id)
-        _restore_id(result, key, provider_id, public_id)
-        return result
+        return await self.dispatch(spec, key, arguments)
 
     method.__name__ = spec.name
     method.__qualname__ = f"Router.{spec.name}"
@@ -101,20 +147,81 @@ def _routed_method(spec: MethodSpec) -> Callable[..., Coroutine[Any, Any, Any]]:
     return method
 
 
+def _is_stream(result: Any) -> bool:
+    return isinstance(result, AsyncIterator)
+
+
+class _StartedStream:
+    """A provider stream whose first chunk has arrived (or that turned out empty)."""
+
+    def __init__(self, stream: AsyncIterator[Any], first: Any, empty: bool) -> None:
+        self.stream = stream
+        self.first = first
+        self.empty = empty
+
+
+async def _started_stream(stream: AsyncIterator[Any]) -> _StartedStream:
+    """Wait for the first chunk, so a backend that fails before producing anything can be retried."""
+    try:
+        first = await stream.__anext__()
+    except StopAsyncIteration:
+        return _StartedStream(stream, None, empty=True)
+    except BaseException:
+        await _close(stream)
+        raise
+    return _StartedStream(stream, first, empty=False)
+
+
+class _RoutedStream:
+    """The client-facing stream: the peeked first chunk, then the rest, with public ids restored.
+
+    A class rather than an async generator so that ``aclose()`` releases the
+    backend and closes the provider's stream even if iteration never began
+    (a client that disconnects before the first event).
+    """
+
+    def __init__(
+        self, started: _StartedStream, key: str, provider_id: str, public_id: str, done: Callable[[], None]
+    ) -> None:
+        self._started = started
+        self._pending_first = not started.empty
+        self._key = key
+        self._provider_id = provider_id
+        self._public_id = public_id
+        self._done: Callable[[], None] | None = done
+
+    def __aiter__(self) -> _RoutedStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._done is None:
+            raise StopAsyncIteration
+        if self._pending_first:
+            self._pending_first = False
+            chunk = self._started.first
+        else:
+            try:
+                chunk = await self._started.stream.__anext__()
+            except BaseException:
+                await self.aclose()
+                raise
+        _restore_id(chunk, self._key, self._provider_id, self._public_id)
+        return chunk
+
+    async def aclose(self) -> None:
+        done, self._done = self._done, None
+        if done is not None:
+            done()
+            await _close(self._started.stream)
+
+
+async def _close(stream: AsyncIterator[Any]) -> None:
+    closer = getattr(stream, "aclose", None)
+    if closer is not None:
+        await closer()
+
+
 def _restore_id(result: Any, key: str, provider_id: str, public_id: str) -> None:
     """Responses that echo the routing key (OpenAI's ``model``) show the id the client sent."""
     if isinstance(result, BaseModel) and getattr(result, key, None) == provider_id:
         setattr(result, key, public_id)
-
-
-async def _restore_ids(
-    stream: AsyncIterator[Any], key: str, provider_id: str, public_id: str
-) -> AsyncIterator[Any]:
-    try:
-        async for chunk in stream:
-            _restore_id(chunk, key, provider_id, public_id)
-            yield chunk
-    finally:
-        closer = getattr(stream, "aclose", None)
-        if closer is not None:
-            await closer()

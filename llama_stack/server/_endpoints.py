@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import types
 import typing
 from collections.abc import Awaitable, Callable, Coroutine
@@ -16,6 +17,7 @@ from starlette.responses import Response
 from llama_stack_api import InvalidRequestError, MethodSpec, ProviderTimeoutError, RouteSpec
 
 from ..binding import BODY_METHODS, validate_arguments, wire_shape
+from ..routing import ATTEMPTS_HEADER, OVERHEAD_HEADER, PROVIDER_HEADER, ServedInfo, start_served
 from ._errors import error_response, json_problem
 from ._sse import SSEResponse
 
@@ -38,6 +40,8 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec, timeout_s: floa
     method = getattr(impl, spec.name)
 
     async def endpoint(request: Request) -> Response:
+        received = time.perf_counter()
+        served = start_served()
         try:
             raw: dict[str, Any] = dict(request.path_params)
             for name in shape.query_params:
@@ -49,18 +53,39 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec, timeout_s: floa
             arguments = validate_arguments(spec, raw)
             if spec.is_streaming(arguments):
                 stream = await _within(timeout_s, method(**arguments))
-                return SSEResponse(stream, done_marker=route.openai)
+                return SSEResponse(
+                    stream, done_marker=route.openai, headers=_served_headers(served, received)
+                )
             result = await _unless_disconnected(request, _within(timeout_s, method(**arguments)))
         except ClientDisconnected:
             return Response(status_code=499)  # nobody is listening; the status only shows in logs
         except Exception as exc:  # every failure becomes an error envelope, in one place
             return error_response(exc)
+        headers = _served_headers(served, received)
         if result is None:
-            return Response(status_code=route.status_code)
-        return Response(_ANY.dump_json(result), status_code=route.status_code, media_type="application/json")
+            return Response(status_code=route.status_code, headers=headers)
+        body = _ANY.dump_json(result)
+        return Response(body, status_code=route.status_code, media_type="application/json", headers=headers)
 
     endpoint.__name__ = spec.name
     return endpoint
+
+
+def _served_headers(served: ServedInfo, received: float) -> dict[str, str] | None:
+    """Which provider answered, after how many attempts, and the time the stack itself added.
+
+    The overhead is the wall time so far minus the time spent awaiting the
+    provider (for a stream: until its first chunk), so it covers parsing,
+    validation, routing and retries' back-off.
+    """
+    if served.provider_id is None:
+        return None
+    overhead_ms = max(0.0, (time.perf_counter() - received - served.provider_seconds) * 1000)
+    return {
+        PROVIDER_HEADER: served.provider_id,
+        ATTEMPTS_HEADER: str(served.attempts),
+        OVERHEAD_HEADER: f"{overhead_ms:.3f}",
+    }
 
 
 async def _within(timeout_s: float | None, call: Coroutine[Any, Any, Any]) -> Any:

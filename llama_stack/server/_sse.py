@@ -33,8 +33,12 @@ class SSEResponse(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(self, stream: AsyncIterator[Any], *, done_marker: bool) -> None:
-        super().__init__(content=None, media_type=self.media_type, headers={"Cache-Control": "no-cache"})
+    def __init__(
+        self, stream: AsyncIterator[Any], *, done_marker: bool, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(
+            content=None, media_type=self.media_type, headers={"Cache-Control": "no-cache", **(headers or {})}
+        )
         # the length is unknown: drop the `content-length: 0` Response adds for an empty body
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self._stream = stream

@@ -138,7 +138,7 @@ def test_legacy_vector_dbs_section_is_read_as_vector_stores(registry: PluginRegi
         pytest.param(
             "servr: {port: 1}\n",
             "servr: unknown field 'servr'; expected one of: version, name, apis, providers, storage, models, "
-            "shields, vector_stores, vector_dbs, datasets, scoring_fns, benchmarks, tool_groups, server; "
+            "shields, vector_stores, vector_dbs, datasets, scoring_fns, benchmarks, tool_groups, server, routing; "
             "did you mean 'server'?",
             id="unknown top-level key",
         ),

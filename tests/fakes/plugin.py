@@ -15,4 +15,11 @@ def llama_stack_provider_specs() -> list[ProviderSpec]:
             factory="tests.fakes.inference:create",
             description="Deterministic echo model for tests.",
         ),
+        ProviderSpec(
+            api=Api.inference,
+            provider_type="inline::flaky",
+            config_class="tests.fakes.flaky:FlakyInferenceConfig",
+            factory="tests.fakes.flaky:create",
+            description="The echo model, failing its first calls on purpose (gateway tests).",
+        ),
     ]

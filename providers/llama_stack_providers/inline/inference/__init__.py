@@ -1,0 +1,1 @@
+"""Inference providers that run inside the stack process."""
