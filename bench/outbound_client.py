@@ -133,7 +133,9 @@ class Result:
         return self.cpu_s / self.requests * 1e6
 
 
-async def _aiohttp_client(url: str, concurrency: int, stream: bool) -> tuple[Post, Callable[[], Awaitable[None]]]:
+async def _aiohttp_client(
+    url: str, concurrency: int, stream: bool
+) -> tuple[Post, Callable[[], Awaitable[None]]]:
     import aiohttp
 
     session = aiohttp.ClientSession(
@@ -230,7 +232,11 @@ def main() -> int:
         versions[name] = getattr(module, "__version__", "?")
     print(f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, server in its own process")
     print("clients: " + ", ".join(f"{n} {v}" for n, v in versions.items()))
-    kind = f"SSE stream of {STREAM_EVENTS} events" if args.stream else f"{len(BODY)} B JSON in, {len(RESPONSE)} B out"
+    kind = (
+        f"SSE stream of {STREAM_EVENTS} events"
+        if args.stream
+        else f"{len(BODY)} B JSON in, {len(RESPONSE)} B out"
+    )
     print(f"POST {kind}; {args.requests} requests per run, best of {args.repeat}")
     print(f"{'client':<9} {'conc':>4} {'req/s':>9} {'CPU us/req':>11}")
     try:

@@ -1,7 +1,9 @@
 """A deterministic fake inference provider: echoes the last user message, hashes text into vectors.
 
-It implements the whole ``Inference`` Protocol with real wire types, so end-to-end
-tests make real HTTP round trips before any real engine is installed.
+It implements the OpenAI-shaped half of the ``Inference`` Protocol with real wire
+types and serves the native half through ``NativeOverOpenAIMixin``, as the real
+providers do, so end-to-end tests make real HTTP round trips before any real
+engine is installed.
 """
 
 from __future__ import annotations
@@ -17,13 +19,6 @@ from pydantic import BaseModel
 
 from llama_stack_api import InvalidRequestError, Model, ModelType, current_principal
 from llama_stack_api.inference import (
-    ChatCompletionResponse,
-    ChatCompletionResponseEvent,
-    ChatCompletionResponseStreamChunk,
-    CompletionMessage,
-    CompletionResponse,
-    CompletionResponseStreamChunk,
-    EmbeddingsResponse,
     OpenAIChatCompletion,
     OpenAIChatCompletionChunk,
     OpenAIChatCompletionMessage,
@@ -36,8 +31,8 @@ from llama_stack_api.inference import (
     OpenAIEmbeddingData,
     OpenAIEmbeddingsResponse,
     OpenAIEmbeddingUsage,
-    TextDelta,
 )
+from llama_stack_providers.utils.inference import NativeOverOpenAIMixin
 
 
 class FakeInferenceConfig(BaseModel):
@@ -50,7 +45,7 @@ class FakeInferenceConfig(BaseModel):
     events_name: str = "fake"
 
 
-class FakeInference:
+class FakeInference(NativeOverOpenAIMixin):
     """Echo model: the answer is ``reply_prefix`` + the last user text, one word per stream chunk."""
 
     # events_name -> events, so in-process tests can observe lifecycle, cancellation and callers;
@@ -198,42 +193,6 @@ class FakeInference:
             usage=OpenAIEmbeddingUsage(prompt_tokens=len(texts), total_tokens=len(texts)),
         )
 
-    async def chat_completion(self, model_id: str, messages: list[Any], **params: Any) -> Any:
-        answer = self._answer(_last_user_text_native(messages))
-        if params.get("stream"):
-            return self._native_chat_stream(answer)
-        return ChatCompletionResponse(
-            completion_message=CompletionMessage(content=answer, stop_reason="end_of_turn")
-        )
-
-    async def _native_chat_stream(self, answer: str) -> AsyncIterator[ChatCompletionResponseStreamChunk]:
-        yield ChatCompletionResponseStreamChunk(
-            event=ChatCompletionResponseEvent(event_type="start", delta=TextDelta(text=""))
-        )
-        async for piece in self._words(answer):
-            yield ChatCompletionResponseStreamChunk(
-                event=ChatCompletionResponseEvent(event_type="progress", delta=TextDelta(text=piece))
-            )
-        yield ChatCompletionResponseStreamChunk(
-            event=ChatCompletionResponseEvent(
-                event_type="complete", delta=TextDelta(text=""), stop_reason="end_of_turn"
-            )
-        )
-
-    async def completion(self, model_id: str, content: Any, **params: Any) -> Any:
-        text = self._answer(content if isinstance(content, str) else str(content))
-        if params.get("stream"):
-            return self._native_completion_stream(text)
-        return CompletionResponse(content=text, stop_reason="end_of_turn")
-
-    async def _native_completion_stream(self, text: str) -> AsyncIterator[CompletionResponseStreamChunk]:
-        async for piece in self._words(text):
-            yield CompletionResponseStreamChunk(delta=piece)
-        yield CompletionResponseStreamChunk(delta="", stop_reason="end_of_turn")
-
-    async def embeddings(self, model_id: str, contents: list[Any], **params: Any) -> EmbeddingsResponse:
-        return EmbeddingsResponse(embeddings=[self._vector(str(c)) for c in contents])
-
     def _vector(self, text: str) -> list[float]:
         digest = hashlib.sha256(text.encode()).digest()
         raw = [(digest[i % len(digest)] - 127.5) for i in range(self.config.embedding_dimension)]
@@ -256,10 +215,6 @@ def _last_user_text_openai(messages: list[Any]) -> str:
         if getattr(message, "role", None) == "user":
             return _text_of(message.content)
     return ""
-
-
-def _last_user_text_native(messages: list[Any]) -> str:
-    return _last_user_text_openai(messages)
 
 
 def _usage(messages: list[Any], answer: str) -> OpenAIChatCompletionUsage:

@@ -102,7 +102,9 @@ def openai_content_from_native(
             parts.append(OpenAIChatCompletionContentPartTextParam(text=item.text))
         else:
             parts.append(
-                OpenAIChatCompletionContentPartImageParam(image_url=OpenAIImageURL(url=_image_url(item.image)))
+                OpenAIChatCompletionContentPartImageParam(
+                    image_url=OpenAIImageURL(url=_image_url(item.image))
+                )
             )
     return parts
 
@@ -240,7 +242,9 @@ def openai_sampling_from_native(params: SamplingParams | None) -> OpenAISampling
 
 # What Llama models are trained to pass to their built-in tools, for definitions that give no parameters.
 _BUILTIN_PARAMETERS: dict[BuiltinTool, dict[str, ToolParamDefinition]] = {
-    BuiltinTool.brave_search: {"query": ToolParamDefinition(param_type="string", description="The search query.")},
+    BuiltinTool.brave_search: {
+        "query": ToolParamDefinition(param_type="string", description="The search query.")
+    },
     BuiltinTool.wolfram_alpha: {
         "query": ToolParamDefinition(param_type="string", description="The question to compute.")
     },
@@ -312,7 +316,9 @@ def _parameters_schema(definition: ToolDefinition) -> dict[str, Any]:
     return schema
 
 
-def openai_tools_from_native(tools: Sequence[ToolDefinition] | None) -> list[OpenAIChatCompletionFunctionTool]:
+def openai_tools_from_native(
+    tools: Sequence[ToolDefinition] | None,
+) -> list[OpenAIChatCompletionFunctionTool]:
     """Each native tool as an OpenAI function tool whose ``parameters`` is a JSON Schema object.
 
     Built-in tools are functions named after them (``brave_search``, ...).
@@ -377,7 +383,8 @@ def openai_tool_choice_from_native(
         if value in (ToolChoice.auto, ToolChoice.none):
             return None
         raise InvalidRequestError(
-            f"tool_choice {value!r} needs tools, but the request defines none", param="tool_config.tool_choice"
+            f"tool_choice {value!r} needs tools, but the request defines none",
+            param="tool_config.tool_choice",
         )
     if value == ToolChoice.auto:
         return "auto"

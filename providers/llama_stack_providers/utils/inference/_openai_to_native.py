@@ -90,7 +90,10 @@ def native_logprobs_from_openai(
             return None
         return [
             TokenLogProbs(
-                logprobs_by_token={tok.token: tok.logprob, **{alt.token: alt.logprob for alt in tok.top_logprobs}}
+                logprobs_by_token={
+                    tok.token: tok.logprob,
+                    **{alt.token: alt.logprob for alt in tok.top_logprobs},
+                }
             )
             for tok in logprobs.content
         ]
@@ -134,9 +137,13 @@ def native_chat_response_from_openai(completion: OpenAIChatCompletion) -> ChatCo
     tool_calls: list[ToolCall] = []
     for call in message.tool_calls or []:
         if isinstance(call, OpenAIChatCompletionToolCall):
-            tool_calls.append(native_tool_call_from_openai(call.id, call.function.name, call.function.arguments)[0])
+            tool_calls.append(
+                native_tool_call_from_openai(call.id, call.function.name, call.function.arguments)[0]
+            )
         else:  # a custom tool takes free text, which is what a string ToolCall argument is
-            tool_calls.append(ToolCall(call_id=call.id, tool_name=call.custom.name, arguments=call.custom.input))
+            tool_calls.append(
+                ToolCall(call_id=call.id, tool_name=call.custom.name, arguments=call.custom.input)
+            )
     if message.function_call is not None:  # the deprecated single function call
         fc = message.function_call
         tool_calls.append(native_tool_call_from_openai(_new_call_id(), fc.name, fc.arguments)[0])
@@ -161,7 +168,9 @@ def _event(
     metrics: list[Metric] | None = None,
 ) -> ChatCompletionResponseStreamChunk:
     return ChatCompletionResponseStreamChunk(
-        event=ChatCompletionResponseEvent(event_type=kind, delta=delta, logprobs=logprobs, stop_reason=stop_reason),
+        event=ChatCompletionResponseEvent(
+            event_type=kind, delta=delta, logprobs=logprobs, stop_reason=stop_reason
+        ),
         metrics=metrics,
     )
 
@@ -262,7 +271,9 @@ async def native_chat_stream_from_native_response(
     if text or response.logprobs:
         yield _event(progress, TextDelta(text=text), logprobs=response.logprobs)
     for call in message.tool_calls or []:
-        status = ToolCallParseStatus.succeeded if isinstance(call.arguments, dict) else ToolCallParseStatus.failed
+        status = (
+            ToolCallParseStatus.succeeded if isinstance(call.arguments, dict) else ToolCallParseStatus.failed
+        )
         yield _event(progress, ToolCallDelta(tool_call=call, parse_status=status))
     yield _event(
         ChatCompletionResponseEventType.complete,
@@ -307,7 +318,9 @@ async def native_completion_stream_from_openai(
     finally:
         await _close(chunks)
     yield CompletionResponseStreamChunk(
-        delta="", stop_reason=stop_reason_from_openai(finish_reason), metrics=native_metrics_from_openai(usage)
+        delta="",
+        stop_reason=stop_reason_from_openai(finish_reason),
+        metrics=native_metrics_from_openai(usage),
     )
 
 

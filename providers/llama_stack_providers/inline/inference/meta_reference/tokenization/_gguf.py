@@ -92,9 +92,14 @@ def gguf_tokenizer(metadata: dict[str, Any]) -> HFTokenizer:
         )
     tokens: list[str] = [str(t) for t in _field(metadata, "tokenizer.ggml.tokens")]
     merges_text: list[str] = [str(m) for m in _field(metadata, "tokenizer.ggml.merges", [])]
-    token_types: list[int] = [int(t) for t in _field(metadata, "tokenizer.ggml.token_type", [1] * len(tokens))]
+    token_types: list[int] = [
+        int(t) for t in _field(metadata, "tokenizer.ggml.token_type", [1] * len(tokens))
+    ]
     vocab = {token: i for i, token in enumerate(tokens)}
-    merges = [tuple(m.split(" ", 1)) for m in merges_text]
+    merges: list[tuple[str, str]] = []
+    for merge in merges_text:
+        left, _, right = merge.partition(" ")
+        merges.append((left, right))
     backend = HFBackend(models.BPE(vocab=vocab, merges=merges, byte_fallback=False, fuse_unk=False))
     backend.pre_tokenizer = PRE_TOKENIZERS[pre]()
     backend.decoder = decoders.ByteLevel()

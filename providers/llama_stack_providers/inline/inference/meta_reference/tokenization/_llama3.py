@@ -24,7 +24,7 @@ class Llama3Tokenizer:
 
     def __init__(self, path: Path | None = None) -> None:
         self._meta = MetaLlama3Tokenizer(path or LLAMA3_TOKENIZER_PATH)
-        self._special_by_id = {i: s for s, i in self._meta.special_tokens.items()}
+        self._special_by_id: dict[int, str] = {int(i): str(s) for s, i in self._meta.special_tokens.items()}
         self.vocab_size: int = self._meta.n_words
         self.bos_id: int | None = self._meta.bos_id
         self.num_base_tokens = self.vocab_size - len(self._special_by_id)
@@ -36,22 +36,23 @@ class Llama3Tokenizer:
 
     def encode(self, text: str, *, add_bos: bool = False, parse_special: bool = False) -> list[int]:
         if parse_special:
-            ids = self._meta.encode(text, bos=False, eos=False, allowed_special="all")
+            ids: list[int] = self._meta.encode(text, bos=False, eos=False, allowed_special="all")
             if add_bos and ids[:1] != [self._meta.bos_id]:
                 ids.insert(0, self._meta.bos_id)
             return ids
-        return self._meta.encode(text, bos=add_bos, eos=False)
+        plain: list[int] = self._meta.encode(text, bos=add_bos, eos=False)
+        return plain
 
     def decode(self, ids: Sequence[int], *, skip_special: bool = False) -> str:
         if skip_special:
             ids = [i for i in ids if i not in self._special_by_id]
-        return self._meta.decode(list(ids))
+        return str(self._meta.decode(list(ids)))
 
     def token_bytes(self, token_id: int) -> bytes:
-        special = self._special_by_id.get(token_id)
+        special: str | None = self._special_by_id.get(token_id)
         if special is not None:
             return special.encode()
-        return self._meta.model.decode_single_token_bytes(token_id)
+        return bytes(self._meta.model.decode_single_token_bytes(token_id))
 
     def piece(self, token_id: int) -> str:
         return self.token_bytes(token_id).decode("utf-8", errors="replace")
@@ -60,4 +61,5 @@ class Llama3Tokenizer:
         return token_id in self._special_by_id
 
     def special_id(self, text: str) -> int | None:
-        return self._meta.special_tokens.get(text)
+        found = self._meta.special_tokens.get(text)
+        return int(found) if found is not None else None

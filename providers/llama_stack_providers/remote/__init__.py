@@ -1,0 +1,1 @@
+"""Providers that call a service over the network (an engine's HTTP API)."""

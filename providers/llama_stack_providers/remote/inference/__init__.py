@@ -1,0 +1,1 @@
+"""Inference providers in front of a remote engine: any OpenAI-compatible endpoint, vLLM, Ollama."""

@@ -1,0 +1,1 @@
+"""``remote::ollama``: a local or remote Ollama server."""

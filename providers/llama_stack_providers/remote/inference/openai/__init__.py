@@ -1,0 +1,1 @@
+"""``remote::openai``: any OpenAI-compatible endpoint (OpenAI itself, gateways, another Llama Stack)."""

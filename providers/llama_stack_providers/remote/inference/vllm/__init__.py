@@ -1,0 +1,1 @@
+"""``remote::vllm``: a vLLM OpenAI-compatible server (``vllm serve``)."""
