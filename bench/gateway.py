@@ -38,7 +38,12 @@ COMPLETION = {
     "created": 1700000000,
     "model": "canned",
     "choices": [
-        {"index": 0, "message": {"role": "assistant", "content": "Paris."}, "finish_reason": "stop", "logprobs": None}
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "Paris."},
+            "finish_reason": "stop",
+            "logprobs": None,
+        }
     ],
     "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11},
 }
@@ -91,7 +96,9 @@ http {{
 }}
 """
     (workdir / "nginx.conf").write_text(config)
-    return subprocess.Popen(["taskset", "-c", "1", "nginx", "-c", str(workdir / "nginx.conf"), "-p", str(workdir)])
+    return subprocess.Popen(
+        ["taskset", "-c", "1", "nginx", "-c", str(workdir / "nginx.conf"), "-p", str(workdir)]
+    )
 
 
 def distribution(backend: str) -> str:
@@ -140,7 +147,19 @@ def wrk(url: str, model: str, connections: int, duration: int, workdir: Path) ->
         f'wrk.method = "POST"\nwrk.body = [[{body}]]\nwrk.headers["Content-Type"] = "application/json"\n'
     )
     out = subprocess.run(
-        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -163,17 +182,19 @@ def first_event_ms(url: str, model: str, runs: int = 200) -> float:
         for _ in range(runs):
             started = time.perf_counter()
             with client.stream("POST", url, json={**REQUEST, "model": model, "stream": True}) as response:
-                for line in response.iter_lines():
-                    if line.startswith("data:"):
-                        samples.append((time.perf_counter() - started) * 1000)
-                        break
-                for _ in response.iter_lines():
-                    pass
+                first: float | None = None
+                for line in response.iter_lines():  # read to the end, so the connection is reused
+                    if first is None and line.startswith("data:"):
+                        first = (time.perf_counter() - started) * 1000
+                assert first is not None, "the stream sent no event"
+                samples.append(first)
     return statistics.median(samples[10:])  # drop warm-up
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", default="1,8,32")
     args = parser.parse_args()
@@ -197,24 +218,37 @@ def main() -> None:
     try:
         wait_healthy(f"{backend}/plain/v1/models")
         wait_healthy(f"{stack_url}/v1/health")
-        print(f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, stack pinned to core 0, nginx+wrk to core 1")
-        print(f"{'conns':>5}  {'direct req/s':>12}  {'stack req/s':>11}  {'direct p50':>10}  {'stack p50':>9}  "
-              f"{'added p50':>9}  {'stack CPU/req':>13}")
+        print(
+            f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, stack pinned to core 0, nginx+wrk to core 1"
+        )
+        print(
+            f"{'conns':>5}  {'direct req/s':>12}  {'stack req/s':>11}  {'direct p50':>10}  {'stack p50':>9}  "
+            f"{'added p50':>9}  {'stack CPU/req':>13}"
+        )
         for connections in (int(c) for c in args.connections.split(",")):
-            direct_rps, direct_p50, _ = wrk(f"{backend}/plain/v1/chat/completions", "canned", connections,
-                                            args.duration, workdir)
+            direct_rps, direct_p50, _ = wrk(
+                f"{backend}/plain/v1/chat/completions", "canned", connections, args.duration, workdir
+            )
             cpu_before = cpu_seconds(stack.pid)
-            stack_rps, stack_p50, requests = wrk(f"{stack_url}/v1/chat/completions", "canned-plain", connections,
-                                                 args.duration, workdir)
+            stack_rps, stack_p50, requests = wrk(
+                f"{stack_url}/v1/chat/completions", "canned-plain", connections, args.duration, workdir
+            )
             cpu_per_request_ms = (cpu_seconds(stack.pid) - cpu_before) / max(requests, 1) * 1000
-            print(f"{connections:>5}  {direct_rps:>12.0f}  {stack_rps:>11.0f}  {direct_p50:>8.3f}ms  "
-                  f"{stack_p50:>7.3f}ms  {stack_p50 - direct_p50:>7.3f}ms  {cpu_per_request_ms:>11.3f}ms")
+            print(
+                f"{connections:>5}  {direct_rps:>12.0f}  {stack_rps:>11.0f}  {direct_p50:>8.3f}ms  "
+                f"{stack_p50:>7.3f}ms  {stack_p50 - direct_p50:>7.3f}ms  {cpu_per_request_ms:>11.3f}ms"
+            )
         direct_first = first_event_ms(f"{backend}/sse/v1/chat/completions", "canned")
         stack_first = first_event_ms(f"{stack_url}/v1/chat/completions", "canned-sse")
-        print(f"streaming: first event direct {direct_first:.3f} ms, through the stack {stack_first:.3f} ms, "
-              f"added {stack_first - direct_first:.3f} ms")
-        with httpx.stream("POST", f"{stack_url}/v1/chat/completions",
-                          json={**REQUEST, "model": "canned-sse", "stream": True}) as response:
+        print(
+            f"streaming: first event direct {direct_first:.3f} ms, through the stack {stack_first:.3f} ms, "
+            f"added {stack_first - direct_first:.3f} ms"
+        )
+        with httpx.stream(
+            "POST",
+            f"{stack_url}/v1/chat/completions",
+            json={**REQUEST, "model": "canned-sse", "stream": True},
+        ) as response:
             lines = [line for line in response.iter_lines() if line.startswith("data:")]
         print(f"stream ends with 'data: [DONE]': {lines[-1] == 'data: [DONE]'}")
     finally:

@@ -1,12 +1,15 @@
 """Outbound HTTP client benchmark: aiohttp vs httpx vs httpx2 POSTing small JSON to a local server.
 
-Usage: python bench/outbound_client.py [--requests N] [--concurrency 1,8,32] [--clients aiohttp,httpx,httpx2]
+Usage: python bench/outbound_client.py [--requests N] [--concurrency 1,8,32] [--stream]
+                                      [--clients aiohttp,httpx,httpx2,provider]
 
 The remote inference providers keep one long-lived async client per provider
 instance; this picks its library by measurement. A canned-response HTTP/1.1
 server (keep-alive, a fixed ``chat.completion`` body, or a 16-event SSE stream
 for ``--stream``) runs in a separate process so the client's CPU time is its
-own. Each client POSTs a small chat request with a pooled, kept-alive
+own. ``provider`` is ``remote::openai`` itself (our JSON body, aiohttp, the
+answer validated into our pydantic types), to show what our layer adds to the
+bare client. Each client POSTs a small chat request with a pooled, kept-alive
 connection per concurrent worker. For each client and concurrency it prints
 requests/s (wall clock) and the client process's CPU microseconds per request
 (``time.process_time``); the best of ``--repeat`` rounds is kept. It asserts
@@ -84,12 +87,13 @@ class _CannedHTTP(asyncio.Protocol):
             end = head_end + 4 + length
             if len(self.buffer) < end:
                 return
+            body = self.buffer[head_end + 4 : end]
             self.buffer = self.buffer[end:]
-            self._answer(head.split(" ", 2)[1])
+            self._answer(head.split(" ", 2)[1], body)
 
-    def _answer(self, path: str) -> None:
+    def _answer(self, path: str, body: bytes) -> None:
         assert self.transport is not None
-        if path.endswith("/stream"):
+        if path.endswith("/stream") or b'"stream":true' in body:
             # chunked, like an SSE stream from vLLM or OpenAI
             head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
             pieces = [STREAM_BODY[i : i + 256] for i in range(0, len(STREAM_BODY), 256)]
@@ -185,9 +189,40 @@ async def _httpx_client(
     return post, client.aclose
 
 
+async def _provider_client(
+    url: str, concurrency: int, stream: bool
+) -> tuple[Post, Callable[[], Awaitable[None]]]:
+    """The whole outbound path of a remote provider: our JSON body, aiohttp, pydantic-validated answer."""
+    from pydantic import SecretStr
+
+    from llama_stack_api.inference import OpenAIChatCompletion, OpenAIUserMessageParam
+    from llama_stack_providers.remote.inference.openai.config import OpenAIInferenceConfig
+    from llama_stack_providers.remote.inference.openai.provider import OpenAIInference
+
+    base_url = url.removesuffix("/stream").removesuffix("/chat/completions")
+    config = OpenAIInferenceConfig(
+        base_url=base_url, api_key=SecretStr("sk-bench"), max_connections=concurrency
+    )
+    impl = OpenAIInference(config)
+    await impl.initialize()
+    messages: list[Any] = [OpenAIUserMessageParam(content="Say hello in one word.")]
+
+    async def post() -> int:
+        result = await impl.openai_chat_completion(
+            model="m", messages=messages, max_tokens=8, stream=stream or None
+        )
+        if isinstance(result, OpenAIChatCompletion):
+            return 200
+        return len([chunk async for chunk in result])
+
+    return post, impl.shutdown
+
+
 async def _run_one(client: str, url: str, concurrency: int, total: int, stream: bool) -> Result:
     if client == "aiohttp":
         post, close = await _aiohttp_client(url, concurrency, stream)
+    elif client == "provider":
+        post, close = await _provider_client(url, concurrency, stream)
     else:
         post, close = await _httpx_client(client, url, concurrency, stream)
     try:
@@ -211,7 +246,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per measurement (default 3000)")
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated (default 1,8,32)")
-    parser.add_argument("--clients", default="aiohttp,httpx,httpx2", help="comma-separated")
+    parser.add_argument(
+        "--clients",
+        default="aiohttp,httpx,httpx2,provider",
+        help="comma-separated; 'provider' is remote::openai's whole path (aiohttp + pydantic)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best is kept (default 3)")
     parser.add_argument("--stream", action="store_true", help=f"an SSE stream of {STREAM_EVENTS} events")
     args = parser.parse_args()
@@ -228,7 +267,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}/v1/chat/completions" + ("/stream" if args.stream else "")
     versions = {}
     for name in clients:
-        module = __import__(name)
+        module = __import__("aiohttp" if name == "provider" else name)
         versions[name] = getattr(module, "__version__", "?")
     print(f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, server in its own process")
     print("clients: " + ", ".join(f"{n} {v}" for n, v in versions.items()))

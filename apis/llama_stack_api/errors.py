@@ -25,11 +25,21 @@ class LlamaStackError(Exception):
     status_code: ClassVar[int] = 500
     error_type: ClassVar[str] = "api_error"
 
-    def __init__(self, message: str, *, param: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        retriable: bool | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         self.code = code
+        # None: the gateway decides by class (429 and 5xx are retried); True/False: the raiser knows
+        # better (refused credentials will be refused by every retry)
+        self.retriable = retriable
 
     def to_envelope(self) -> dict[str, Any]:
         """The OpenAI error envelope ``{"error": {message, type, param, code}}``."""

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from ._errors import CONFIG_EXIT_CODE, config_errors_exit
+from ._model import model_app
 from ._table import render_table
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(model_app)
 
 ConfigArg = Annotated[
     str, typer.Argument(help="A distribution name (see list-distributions) or a YAML path.")

@@ -70,6 +70,9 @@ class Gateway:
         return [ordered[i % len(ordered)] for i in range(self.policy.max_attempts)]
 
     def is_retriable(self, error: BaseException) -> bool:
+        explicit = getattr(error, "retriable", None)
+        if explicit is not None:
+            return bool(explicit)
         if isinstance(error, ProviderTimeoutError):
             return self.policy.retry_timeouts
         return isinstance(error, RateLimitError | ProviderUnavailableError | ProviderError)

@@ -49,4 +49,5 @@ def test_readme_commands_are_the_ones_ci_runs() -> None:
     install, test = (b.strip() for b in _blocks("bash")[:2])
     assert install.endswith("llama-stack run starter")
     assert test.endswith("bash scripts/test.sh")
-    assert "pip install --quiet -e '.[dev]'" in ci and "bash scripts/test.sh" in ci
+    assert install.startswith("bash scripts/install.sh") and test.startswith("bash scripts/install.sh")
+    assert "bash scripts/install.sh" in ci and "bash scripts/test.sh" in ci

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from llama_stack_providers.inline.inference.meta_reference.chat_format import ChatFormat, Llama3ChatFormat
-from llama_stack_providers.inline.inference.meta_reference.engine import ContextLengthError
-from llama_stack_providers.inline.inference.meta_reference.engine._sampling import GeneratedToken, SamplingOptions
+from llama_stack_providers.inline.inference.meta_reference.engine import (
+    ContextLengthError,
+    GeneratedToken,
+    SamplingOptions,
+)
 from llama_stack_providers.inline.inference.meta_reference.served_model import ServedModel
 from llama_stack_providers.inline.inference.meta_reference.tokenization import Llama3Tokenizer, Tokenizer
 
@@ -72,7 +75,9 @@ class ScriptedEngine:
                     finish = "length"
                 top = None
                 if options.logprobs:
-                    top = [(token, self.logprob)] + [(token + k, self.logprob - k) for k in range(1, options.logprobs)]
+                    top = [(token, self.logprob)] + [
+                        (token + k, self.logprob - k) for k in range(1, options.logprobs)
+                    ]
                 call.yielded += 1
                 yield GeneratedToken(
                     token_id=token,
@@ -95,7 +100,11 @@ def _llama3_tokenizer() -> Llama3Tokenizer:
 
 
 def llama3_served_model(
-    scripts: list[str | list[int]], *, model_id: str = "tiny-llama3", max_seq_len: int = 4096, **engine: object
+    scripts: list[str | list[int]],
+    *,
+    model_id: str = "tiny-llama3",
+    max_seq_len: int = 4096,
+    **engine: object,
 ) -> tuple[ServedModel, ScriptedEngine]:
     """A served model with the real Llama 3 tokenizer and chat format, answering from ``scripts``."""
     tokenizer = _llama3_tokenizer()

@@ -126,3 +126,9 @@ def test_only_rate_limits_and_backend_failures_are_retried(error: Exception, ret
 
 def test_timeouts_are_not_retried_when_the_policy_says_so() -> None:
     assert not gateway(FakeClock(), retry_timeouts=False).is_retriable(ProviderTimeoutError("slow"))  # type: ignore[arg-type]
+
+
+def test_an_error_can_say_it_is_not_worth_retrying() -> None:
+    g = gateway(FakeClock())
+    assert not g.is_retriable(ProviderError("credentials refused", retriable=False))
+    assert g.is_retriable(InvalidRequestError("overloaded, try again", retriable=True))

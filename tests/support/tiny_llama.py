@@ -24,6 +24,7 @@ import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -148,7 +149,10 @@ def hf_state_dict(spec: TinyLlama, weights: dict[str, torch.Tensor]) -> dict[str
         "feed_forward.w3": "mlp.up_proj",
         "feed_forward.w2": "mlp.down_proj",
     }
-    out = {"model.embed_tokens.weight": weights["tok_embeddings.weight"], "model.norm.weight": weights["norm.weight"]}
+    out = {
+        "model.embed_tokens.weight": weights["tok_embeddings.weight"],
+        "model.norm.weight": weights["norm.weight"],
+    }
     if not spec.tie_word_embeddings:
         out["lm_head.weight"] = weights["output.weight"]
     for i in range(spec.n_layers):
@@ -199,7 +203,8 @@ def hf_config(spec: TinyLlama) -> dict[str, object]:
 def write_hf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], folder: Path) -> Path:
     """``config.json`` (llama, rope_scaling llama3) + ``model.safetensors`` (bf16) + tokenizer files.
 
-    The Llama 3 vocabulary travels as ``original/tokenizer.model``, as in Meta's HF repositories.
+    The Llama 3 vocabulary travels as ``original/tokenizer.model``, as in Meta's HF
+    repositories; a small vocabulary as a word-level ``tokenizer.json`` (token i is ``<ti>``).
     """
     from safetensors.torch import save_file
 
@@ -213,7 +218,18 @@ def write_hf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], folde
     if spec.vocab_size == LLAMA3_VOCAB_SIZE:
         (folder / "original").mkdir(exist_ok=True)
         shutil.copy(llama3_tokenizer_model(), folder / "original" / "tokenizer.model")
+    else:
+        _word_level_tokenizer(spec.vocab_size).save(str(folder / "tokenizer.json"))
     return folder
+
+
+def _word_level_tokenizer(vocab_size: int) -> Any:
+    """A ``tokenizer.json`` for small test vocabularies: token ``i`` is the word ``<ti>``."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    tokenizer = Tokenizer(models.WordLevel({f"<t{i}>": i for i in range(vocab_size)}, unk_token="<t0>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    return tokenizer
 
 
 # -- GGUF -----------------------------------------------------------------------------------
@@ -249,7 +265,11 @@ def llama3_rope_factors(spec: TinyLlama) -> np.ndarray:
 
 def _llama3_token_strings() -> list[str]:
     # tiktoken ranks are raw bytes; GGUF (like tokenizer.json) spells them in GPT-2's byte-to-unicode alphabet
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
     byte_to_char = {b: chr(b) for b in printable}
     extra = 0
     for b in range(256):
@@ -326,7 +346,9 @@ def write_gguf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], pat
         return a.astype(np.float16)
 
     def bf16(a: np.ndarray) -> tuple[np.ndarray, gguf.GGMLQuantizationType]:
-        return gguf.quants.quantize(a.astype(np.float32), gguf.GGMLQuantizationType.BF16), gguf.GGMLQuantizationType.BF16
+        return gguf.quants.quantize(
+            a.astype(np.float32), gguf.GGMLQuantizationType.BF16
+        ), gguf.GGMLQuantizationType.BF16
 
     writer.add_tensor("token_embd.weight", f16(hf["model.embed_tokens.weight"]))
     writer.add_tensor("output_norm.weight", hf["model.norm.weight"].astype(np.float32))
@@ -337,12 +359,20 @@ def write_gguf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], pat
     for i in range(spec.n_layers):
         p, b = f"model.layers.{i}.", f"blk.{i}."
         writer.add_tensor(b + "attn_norm.weight", hf[p + "input_layernorm.weight"].astype(np.float32))
-        writer.add_tensor(b + "attn_q.weight", f16(hf_to_gguf_qk(hf[p + "self_attn.q_proj.weight"], spec.n_heads)))
-        writer.add_tensor(b + "attn_k.weight", f16(hf_to_gguf_qk(hf[p + "self_attn.k_proj.weight"], spec.n_kv_heads)))
+        writer.add_tensor(
+            b + "attn_q.weight", f16(hf_to_gguf_qk(hf[p + "self_attn.q_proj.weight"], spec.n_heads))
+        )
+        writer.add_tensor(
+            b + "attn_k.weight", f16(hf_to_gguf_qk(hf[p + "self_attn.k_proj.weight"], spec.n_kv_heads))
+        )
         writer.add_tensor(b + "attn_v.weight", f16(hf[p + "self_attn.v_proj.weight"]))
         writer.add_tensor(b + "attn_output.weight", f16(hf[p + "self_attn.o_proj.weight"]))
         writer.add_tensor(b + "ffn_norm.weight", hf[p + "post_attention_layernorm.weight"].astype(np.float32))
-        for gguf_name, hf_name in (("ffn_gate", "gate_proj"), ("ffn_up", "up_proj"), ("ffn_down", "down_proj")):
+        for gguf_name, hf_name in (
+            ("ffn_gate", "gate_proj"),
+            ("ffn_up", "up_proj"),
+            ("ffn_down", "down_proj"),
+        ):
             data, qtype = bf16(hf[f"{p}mlp.{hf_name}.weight"])
             writer.add_tensor(f"{b}{gguf_name}.weight", data, raw_dtype=qtype)
     writer.write_header_to_file()

@@ -271,6 +271,11 @@ def import_checkpoint(
     name = check_name(name or found.name)
     root = directory or checkpoints_dir()
     target = root / name
+    store = root.resolve()
+    if store == source or store.is_relative_to(source) or source.is_relative_to(store):
+        raise CheckpointError(f"{source} and the checkpoint store {root} overlap; import from elsewhere")
+    if found.format is CheckpointFormat.gguf:
+        source = found.weights_file()  # only the .gguf file of a folder, not what lies beside it
     if target.exists() or target.is_symlink():
         raise CheckpointError(
             f"checkpoint {name!r} exists already at {target}; choose another --name or remove it first"
@@ -293,8 +298,16 @@ def import_checkpoint(
         staging.rename(target)
     except OSError as exc:
         _remove(staging)
-        raise CheckpointError(f"cannot import {source} into {target}: {exc}") from None
+        raise CheckpointError(f"cannot import {source} into {target}: {_os_problem(exc)}") from None
     return inspect_checkpoint(target, name)
+
+
+def _os_problem(exc: OSError) -> str:
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        failures = exc.args[0]
+        first = failures[0][-1] if isinstance(failures[0], tuple) else failures[0]
+        return f"{first} (and {len(failures) - 1} more)" if len(failures) > 1 else str(first)
+    return exc.strerror or str(exc)
 
 
 def _remove(path: Path) -> None:

@@ -114,7 +114,9 @@ def test_streamed_answer_names_paris_and_reports_usage(client: openai.OpenAI) ->
     assert chunks[0].choices[0].delta.role == "assistant"
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
-    assert chunks[-1].usage.completion_tokens >= len([c for c in chunks if c.choices and c.choices[0].delta.content])
+    assert chunks[-1].usage.completion_tokens >= len(
+        [c for c in chunks if c.choices and c.choices[0].delta.content]
+    )
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -187,7 +189,9 @@ def test_a_fixed_seed_repeats_a_sampled_answer(client: openai.OpenAI) -> None:
     assert sample() == sample()
 
 
-@pytest.mark.parametrize("tool_choice", [{"type": "function", "function": {"name": "get_weather"}}, "required"])
+@pytest.mark.parametrize(
+    "tool_choice", [{"type": "function", "function": {"name": "get_weather"}}, "required"]
+)
 def test_forced_tool_call_has_the_tool_s_arguments(client: openai.OpenAI, tool_choice: object) -> None:
     answer = client.chat.completions.create(
         model="smollm2",
@@ -268,7 +272,9 @@ def test_unsupported_options_are_refused_not_ignored(client: openai.OpenAI) -> N
 
 
 def test_text_completion_stream_and_not(client: openai.OpenAI) -> None:
-    whole = client.completions.create(model="smollm2", prompt="The capital of France is", temperature=0, max_tokens=3)
+    whole = client.completions.create(
+        model="smollm2", prompt="The capital of France is", temperature=0, max_tokens=3
+    )
     assert whole.choices[0].text.startswith(" Paris")
     assert whole.choices[0].finish_reason == "length"
     pieces = list(

@@ -51,7 +51,11 @@ def smollm2() -> tuple[dict[str, Any], HFTokenizer]:
 def smollm2_format(smollm2: tuple[dict[str, Any], HFTokenizer]) -> TemplateChatFormat:
     metadata, tok = smollm2
     return TemplateChatFormat(
-        tok, metadata["tokenizer.chat_template"], stop_token_ids=[2], bos_token="<|im_start|>", eos_token="<|im_end|>"
+        tok,
+        metadata["tokenizer.chat_template"],
+        stop_token_ids=[2],
+        bos_token="<|im_start|>",
+        eos_token="<|im_end|>",
     )
 
 
@@ -73,12 +77,16 @@ def test_smollm2_chatml_text(smollm2: tuple[dict[str, Any], HFTokenizer]) -> Non
 
 
 @pytest.mark.slow
-def test_smollm2_renders_as_transformers_apply_chat_template(smollm2: tuple[dict[str, Any], HFTokenizer]) -> None:
+def test_smollm2_renders_as_transformers_apply_chat_template(
+    smollm2: tuple[dict[str, Any], HFTokenizer],
+) -> None:
     transformers = pytest.importorskip("transformers")
     reference = transformers.AutoTokenizer.from_pretrained(str(smollm2_folder()), gguf_file=SMOLLM2_GGUF)
     fmt = smollm2_format(smollm2)
     for conversation in CONVERSATIONS:
-        expected_text = reference.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
+        expected_text = reference.apply_chat_template(
+            conversation, tokenize=False, add_generation_prompt=True
+        )
         assert fmt.render(as_messages(conversation)) == expected_text
         expected_ids = reference.apply_chat_template(conversation, tokenize=True, add_generation_prompt=True)
         if isinstance(expected_ids, dict) or hasattr(expected_ids, "input_ids"):
@@ -95,19 +103,31 @@ def test_tools_reach_templates_that_know_them(smollm2: tuple[dict[str, Any], HFT
         "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
     )
     fmt = TemplateChatFormat(tok, template, stop_token_ids=[2])
-    weather = FunctionTool("get_weather", "Weather now", {"type": "object", "properties": {"city": {"type": "string"}}})
+    weather = FunctionTool(
+        "get_weather", "Weather now", {"type": "object", "properties": {"city": {"type": "string"}}}
+    )
     call = ToolCallRequest("c1", "get_weather", '{"city": "Paris"}')
-    text = fmt.render([ChatMessage("user", "hi"), ChatMessage("assistant", "", tool_calls=(call,))], [weather])
+    text = fmt.render(
+        [ChatMessage("user", "hi"), ChatMessage("assistant", "", tool_calls=(call,))], [weather]
+    )
     assert json.loads(text.split("<tools>")[1].split("</tools>")[0])[0]["function"]["name"] == "get_weather"
     assert '<call>get_weather {"city": "Paris"}</call>' in text
     prompt = fmt.encode([ChatMessage("user", "hi")], [weather])
-    parsed = prompt.parse('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Rome"}}\n</tool_call>', False)
-    assert [(c.name, json.loads(c.arguments)) for c in parsed.tool_calls] == [("get_weather", {"city": "Rome"})]
+    parsed = prompt.parse(
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Rome"}}\n</tool_call>', False
+    )
+    assert [(c.name, json.loads(c.arguments)) for c in parsed.tool_calls] == [
+        ("get_weather", {"city": "Rome"})
+    ]
 
 
-def test_tools_for_templates_without_them_go_in_a_system_message(smollm2: tuple[dict[str, Any], HFTokenizer]) -> None:
+def test_tools_for_templates_without_them_go_in_a_system_message(
+    smollm2: tuple[dict[str, Any], HFTokenizer],
+) -> None:
     fmt = smollm2_format(smollm2)
-    weather = FunctionTool("get_weather", "Weather now", {"type": "object", "properties": {"city": {"type": "string"}}})
+    weather = FunctionTool(
+        "get_weather", "Weather now", {"type": "object", "properties": {"city": {"type": "string"}}}
+    )
     call = ToolCallRequest("c1", "get_weather", '{"city": "Paris"}')
     text = fmt.render(
         [
@@ -140,6 +160,8 @@ def test_template_errors_are_bad_requests(smollm2: tuple[dict[str, Any], HFToken
 
 def test_template_sandbox_refuses_unsafe_access(smollm2: tuple[dict[str, Any], HFTokenizer]) -> None:
     _, tok = smollm2
-    sneaky = TemplateChatFormat(tok, "{{ messages.__class__.__mro__[1].__subclasses__() }}", stop_token_ids=[2])
+    sneaky = TemplateChatFormat(
+        tok, "{{ messages.__class__.__mro__[1].__subclasses__() }}", stop_token_ids=[2]
+    )
     with pytest.raises(InvalidRequestError):
         sneaky.render([ChatMessage("user", "hi")])

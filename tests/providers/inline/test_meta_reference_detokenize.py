@@ -5,7 +5,10 @@ from __future__ import annotations
 from tokenizers import Tokenizer as HFBackend
 from tokenizers import decoders, models
 
-from llama_stack_providers.inline.inference.meta_reference.detokenize import IncrementalDetokenizer, StopStrings
+from llama_stack_providers.inline.inference.meta_reference.detokenize import (
+    IncrementalDetokenizer,
+    StopStrings,
+)
 from llama_stack_providers.inline.inference.meta_reference.tokenization import HFTokenizer, Llama3Tokenizer
 
 

@@ -44,7 +44,10 @@ from llama_stack_providers.inline.inference.meta_reference.messages import (
     to_function_tools,
 )
 from llama_stack_providers.inline.inference.meta_reference.tokenization import Llama3Tokenizer
-from llama_stack_providers.inline.inference.meta_reference.tool_calls import llama3_call_text, parse_llama3_answer
+from llama_stack_providers.inline.inference.meta_reference.tool_calls import (
+    llama3_call_text,
+    parse_llama3_answer,
+)
 
 DOCS = Path(llama_models.__file__).parent
 TODAY = date(2024, 9, 21)
@@ -144,7 +147,9 @@ def test_python_list_prompt_matches_the_llama_3_2_docs(fmt: Llama3ChatFormat, to
     assert rendered(fmt, tok, messages, [WEATHER], tool_format="python_list") == doc
 
 
-def test_builtin_call_and_ipython_result_history_match_the_docs(fmt: Llama3ChatFormat, tok: Llama3Tokenizer) -> None:
+def test_builtin_call_and_ipython_result_history_match_the_docs(
+    fmt: Llama3ChatFormat, tok: Llama3Tokenizer
+) -> None:
     doc = documented_prompts("llama3_1/prompt_format.md")[4]
     result = doc.split("<|start_header_id|>ipython<|end_header_id|>\n\n")[1].split("<|eot_id|>")[0]
     call = ToolCallRequest("c1", "wolfram_alpha", json.dumps({"query": "100th decimal of pi"}))
@@ -156,7 +161,7 @@ def test_builtin_call_and_ipython_result_history_match_the_docs(fmt: Llama3ChatF
     ours = rendered(fmt, tok, messages, [FunctionTool("brave_search"), FunctionTool("wolfram_alpha")])
     # the documented example leaves the dates out of its system prompt; everything after it is the same
     assert ours.split("<|eot_id|>", 1)[1] == doc.split("<|eot_id|>", 1)[1]
-    assert "<|python_tag|>wolfram_alpha.call(query=\"100th decimal of pi\")<|eom_id|>" in ours
+    assert '<|python_tag|>wolfram_alpha.call(query="100th decimal of pi")<|eom_id|>' in ours
 
 
 # --- token for token against llama-models' ChatFormat --------------------------------------------
@@ -168,7 +173,11 @@ def test_tokens_match_llama_models_chat_format(fmt: Llama3ChatFormat, tok: Llama
     ours = [
         ChatMessage("system", "You are terse."),
         ChatMessage("user", "Sum 0..9 with code. Also: <|eot_id|> is just text here 😀"),
-        ChatMessage("assistant", "", tool_calls=(ToolCallRequest("c1", "code_interpreter", json.dumps({"code": code})),)),
+        ChatMessage(
+            "assistant",
+            "",
+            tool_calls=(ToolCallRequest("c1", "code_interpreter", json.dumps({"code": code})),),
+        ),
         ChatMessage("tool", "45", tool_call_id="c1"),
         ChatMessage("assistant", "It is 45."),
         ChatMessage("user", "Thanks"),
@@ -198,7 +207,10 @@ def test_tool_call_texts_match_llama_models_tool_utils() -> None:
     )
     search = ToolCallRequest("s", "brave_search", json.dumps({"query": "gold price"}))
     meta_search = ToolCall(call_id="s", tool_name="brave_search", arguments={"query": "gold price"})
-    assert llama3_call_text([search], "json") == (ToolUtils.encode_tool_call(meta_search, ToolPromptFormat.json), True)
+    assert llama3_call_text([search], "json") == (
+        ToolUtils.encode_tool_call(meta_search, ToolPromptFormat.json),
+        True,
+    )
 
 
 def test_special_token_text_in_user_content_stays_text(fmt: Llama3ChatFormat, tok: Llama3Tokenizer) -> None:
@@ -208,7 +220,9 @@ def test_special_token_text_in_user_content_stays_text(fmt: Llama3ChatFormat, to
 
 
 def test_stop_tokens_and_tool_choice(fmt: Llama3ChatFormat, tok: Llama3Tokenizer) -> None:
-    prompt = fmt.encode([ChatMessage("user", "hi")], [SONGS], ToolChoice("required", function="trending_songs"))
+    prompt = fmt.encode(
+        [ChatMessage("user", "hi")], [SONGS], ToolChoice("required", function="trending_songs")
+    )
     assert set(prompt.stop_token_ids) == {128001, 128008, 128009}
     assert prompt.call_token_id == tok.special_id("<|python_tag|>")
     assert "You MUST use the tool `trending_songs` to answer the user query." in tok.decode(prompt.token_ids)
@@ -263,10 +277,18 @@ def test_python_list_with_several_calls_and_round_trips() -> None:
 
 
 def test_text_and_calls_to_unknown_tools_stay_text() -> None:
-    assert parse_llama3_answer("Paris is the capital.", python_tag=False, offered=["get_weather"]).tool_calls == ()
+    assert (
+        parse_llama3_answer("Paris is the capital.", python_tag=False, offered=["get_weather"]).tool_calls
+        == ()
+    )
     unknown = '{"name": "launch_rockets", "parameters": {}}'
     assert parse_llama3_answer(unknown, python_tag=False, offered=["get_weather"]).content == unknown
-    assert parse_llama3_answer('{"name": "get_weather", "parameters": {}}', python_tag=False, offered=[]).tool_calls == ()
+    assert (
+        parse_llama3_answer(
+            '{"name": "get_weather", "parameters": {}}', python_tag=False, offered=[]
+        ).tool_calls
+        == ()
+    )
 
 
 # --- OpenAI messages and tools -----------------------------------------------------------------
@@ -274,12 +296,15 @@ def test_text_and_calls_to_unknown_tools_stay_text() -> None:
 
 def test_openai_messages_of_every_role() -> None:
     call = OpenAIChatCompletionToolCall(
-        id="call_1", function=OpenAIChatCompletionToolCallFunction(name="get_weather", arguments='{"city": "Paris"}')
+        id="call_1",
+        function=OpenAIChatCompletionToolCallFunction(name="get_weather", arguments='{"city": "Paris"}'),
     )
     messages = to_chat_messages(
         [
             OpenAIDeveloperMessageParam(content="Be brief."),
-            OpenAIUserMessageParam(content=[{"type": "text", "text": "Weather "}, {"type": "text", "text": "in Paris?"}]),  # type: ignore[list-item]
+            OpenAIUserMessageParam(
+                content=[{"type": "text", "text": "Weather "}, {"type": "text", "text": "in Paris?"}]
+            ),  # type: ignore[list-item]
             OpenAIAssistantMessageParam(content=None, tool_calls=[call]),
             OpenAIToolMessageParam(tool_call_id="call_1", content="18C"),
         ]

@@ -39,7 +39,9 @@ WEATHER_TOOL = OpenAIChatCompletionFunctionTool(
 )
 
 
-def provider_with(scripts: list[str | list[int]], **kwargs: Any) -> tuple[MetaReferenceInference, ScriptedEngine]:
+def provider_with(
+    scripts: list[str | list[int]], **kwargs: Any
+) -> tuple[MetaReferenceInference, ScriptedEngine]:
     served, engine = llama3_served_model(scripts, **kwargs)
     return MetaReferenceInference(MetaReferenceInferenceConfig(), preloaded=[served]), engine
 
@@ -51,7 +53,9 @@ async def chat(provider: MetaReferenceInference, **params: Any) -> OpenAIChatCom
 
 
 async def chat_chunks(provider: MetaReferenceInference, **params: Any) -> list[OpenAIChatCompletionChunk]:
-    stream = await provider.openai_chat_completion(model="tiny-llama3", stream=True, **{"messages": QUESTION, **params})
+    stream = await provider.openai_chat_completion(
+        model="tiny-llama3", stream=True, **{"messages": QUESTION, **params}
+    )
     assert isinstance(stream, AsyncIterator)
     return [chunk async for chunk in stream]
 
@@ -83,7 +87,9 @@ async def test_stream_chunks_and_usage() -> None:
     assert content_of(chunks) == "Paris, of course. 😀 ünïcode"
     assert all("\ufffd" not in (c.choices[0].delta.content or "") for c in chunks if c.choices)
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
-    assert chunks[-1].choices == [] and chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    assert (
+        chunks[-1].choices == [] and chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    )
     assert len({c.id for c in chunks}) == 1
 
 
@@ -114,13 +120,15 @@ async def test_logprobs_are_openai_shaped() -> None:
     logprobs = result.choices[0].logprobs
     assert logprobs is not None and logprobs.content is not None
     tokens = engine.tokenizer.encode("Paris é")
-    assert [entry.token for entry in logprobs.content][0] == "Paris"
+    assert logprobs.content[0].token == "Paris"
     assert len(logprobs.content) == len(tokens)  # the <|eot_id|> that ended the turn is not listed
     assert b"".join(bytes(entry.bytes or []) for entry in logprobs.content) == "Paris é".encode()
     assert all(entry.logprob == -0.25 and len(entry.top_logprobs) == 2 for entry in logprobs.content)
     assert engine.calls[0].options.logprobs == 2
     chunks = await chat_chunks(provider, logprobs=True)
-    streamed = [e for c in chunks if c.choices and c.choices[0].logprobs for e in c.choices[0].logprobs.content or []]
+    streamed = [
+        e for c in chunks if c.choices and c.choices[0].logprobs for e in c.choices[0].logprobs.content or []
+    ]
     assert "".join(e.token for e in streamed) == "Paris é"
 
 
@@ -164,7 +172,9 @@ async def test_plain_answer_with_tools_offered_still_streams() -> None:
     provider, _ = provider_with(["It is sunny in Paris today."])
     chunks = await chat_chunks(provider, tools=[WEATHER_TOOL])
     assert content_of(chunks) == "It is sunny in Paris today."
-    assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) > 2  # not held back to the end
+    assert (
+        len([c for c in chunks if c.choices and c.choices[0].delta.content]) > 2
+    )  # not held back to the end
     assert chunks[-1].choices[0].finish_reason == "stop"
 
 
@@ -239,7 +249,11 @@ async def test_unknown_model_and_embeddings() -> None:
 async def test_provider_models_carry_the_context_length() -> None:
     provider, _ = provider_with(["Paris."], max_seq_len=2048)
     [model] = await provider.list_provider_models()
-    assert (model.identifier, model.model_type.value, model.metadata["context_length"]) == ("tiny-llama3", "llm", 2048)
+    assert (model.identifier, model.model_type.value, model.metadata["context_length"]) == (
+        "tiny-llama3",
+        "llm",
+        2048,
+    )
     assert (await provider.check_model(model)).metadata["context_length"] == 2048
     assert (await provider.health())["status"] == "OK"
 
@@ -253,7 +267,9 @@ async def test_text_completion_batch_logprobs_and_echo() -> None:
     assert [c.text for c in result.choices] == ["Paris", " and Lyon"]
     assert engine.calls[0].prompt_ids[0] == 128000  # raw prompts start with <|begin_of_text|>
     assert result.choices[0].logprobs is not None and result.choices[0].logprobs.tokens == ["Paris"]
-    assert result.usage is not None and result.usage.prompt_tokens == sum(len(c.prompt_ids) for c in engine.calls)
+    assert result.usage is not None and result.usage.prompt_tokens == sum(
+        len(c.prompt_ids) for c in engine.calls
+    )
     echoed = await provider.openai_completion(model="tiny-llama3", prompt="Cities:", echo=True)
     assert isinstance(echoed, OpenAICompletion) and echoed.choices[0].text == "Cities: and Nice"
 
@@ -261,7 +277,11 @@ async def test_text_completion_batch_logprobs_and_echo() -> None:
 async def test_text_completion_stream_and_stop() -> None:
     provider, _ = provider_with(["1, 2, 3, 4, 5"])
     stream = await provider.openai_completion(
-        model="tiny-llama3", prompt="Count:", stream=True, stop=[", 4"], stream_options=OpenAIStreamOptions(include_usage=True)
+        model="tiny-llama3",
+        prompt="Count:",
+        stream=True,
+        stop=[", 4"],
+        stream_options=OpenAIStreamOptions(include_usage=True),
     )
     assert isinstance(stream, AsyncIterator)
     chunks = [c async for c in stream]
@@ -273,7 +293,18 @@ async def test_text_completion_stream_and_stop() -> None:
 async def test_native_chat_completion_through_the_mixin() -> None:
     provider, engine = provider_with(["Paris."])
     response = await provider.chat_completion(
-        model_id="tiny-llama3", messages=[{"role": "user", "content": "Capital of France?"}]  # type: ignore[list-item]
+        model_id="tiny-llama3",
+        messages=[{"role": "user", "content": "Capital of France?"}],  # type: ignore[list-item]
     )
     assert response.completion_message.content == "Paris."  # type: ignore[union-attr]
     assert engine.calls[0].options.temperature == 0  # native default: greedy
+
+
+async def test_a_client_walking_away_frees_the_engine_slot() -> None:
+    provider, engine = provider_with(["one two three four five six seven eight nine ten"], delay_s=0.01)
+    stream = await provider.openai_chat_completion(model="tiny-llama3", messages=QUESTION, stream=True)
+    assert isinstance(stream, AsyncIterator)
+    seen = [await stream.__anext__() for _ in range(3)]
+    assert seen[0].choices[0].delta.role == "assistant"
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert engine.calls[0].closed and engine.calls[0].yielded < 11

@@ -112,7 +112,7 @@ def test_smollm2_gguf_tokenizer_matches_transformers(smollm2_metadata: dict[str,
 def test_unsupported_gguf_vocabularies_are_named(smollm2_metadata: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="'llama' is not supported"):
         gguf_tokenizer({**smollm2_metadata, "tokenizer.ggml.model": "llama"})
-    with pytest.raises(ValueError, match="pre-tokenizer 'mystery' is not supported; supported: .*smollm"):
+    with pytest.raises(ValueError, match=r"pre-tokenizer 'mystery' is not supported; supported: .*smollm"):
         gguf_tokenizer({**smollm2_metadata, "tokenizer.ggml.pre": "mystery"})
 
 
@@ -120,7 +120,9 @@ def test_unsupported_gguf_vocabularies_are_named(smollm2_metadata: dict[str, Any
 
 
 class _Spec:
-    def __init__(self, kind: str, path: Path | None = None, gguf_metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, kind: str, path: Path | None = None, gguf_metadata: dict[str, Any] | None = None
+    ) -> None:
         self.kind, self.path, self.gguf_metadata = kind, path, gguf_metadata
 
 
@@ -131,7 +133,9 @@ def test_hf_json_tokenizer_from_file(tmp_path: Path, smollm2_metadata: dict[str,
     tok = build_tokenizer(_Spec("hf-json", path), bos_id=1)
     assert isinstance(tok, HFTokenizer)
     for text in SAMPLES:
-        assert tok.encode(text, parse_special=True) == gguf_tokenizer(smollm2_metadata).encode(text, parse_special=True)
+        assert tok.encode(text, parse_special=True) == gguf_tokenizer(smollm2_metadata).encode(
+            text, parse_special=True
+        )
     assert tok.encode("hi", add_bos=True)[0] == 1
 
 
@@ -147,7 +151,9 @@ def byte_fallback_tokenizer() -> HFTokenizer:
     vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "▁": 3, "▁h": 4, "i": 5, "▁hi": 6, "h": 7}
     for b in range(256):
         vocab[f"<0x{b:02X}>"] = len(vocab)
-    backend = HFBackend(models.BPE(vocab=vocab, merges=[("▁", "h"), ("▁h", "i")], byte_fallback=True, unk_token="<unk>"))
+    backend = HFBackend(
+        models.BPE(vocab=vocab, merges=[("▁", "h"), ("▁h", "i")], byte_fallback=True, unk_token="<unk>")
+    )
     backend.decoder = decoders.Sequence(
         [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -57,6 +59,26 @@ async def test_the_default_config_serves_minilm_from_the_offline_package() -> No
         SentenceTransformersInferenceConfig(models=[model, model])
 
 
+async def test_only_a_worker_thread_imports_torch() -> None:
+    script = (
+        "import sys\n"
+        "from llama_stack_providers.registry import llama_stack_provider_specs\n"
+        "llama_stack_provider_specs()\n"
+        "import llama_stack_providers.inline.inference.sentence_transformers.provider\n"
+        "heavy = sorted({'torch', 'sentence_transformers', 'transformers'} & set(sys.modules))\n"
+        "print(','.join(heavy))\n"
+    )
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip() == ""
+
+
 async def test_it_implements_the_inference_protocol(provider: SentenceTransformersInference) -> None:
     assert implementation_problems(Inference, provider) == []
 
@@ -82,7 +104,9 @@ async def test_registration_is_checked_and_enriched(provider: SentenceTransforme
         await provider.check_model(Model(identifier="bge", provider_id="st"))
 
 
-async def test_vectors_are_normalised_384_floats_and_deterministic(provider: SentenceTransformersInference) -> None:
+async def test_vectors_are_normalised_384_floats_and_deterministic(
+    provider: SentenceTransformersInference,
+) -> None:
     vectors = await embed(provider, ["hello world", "hello world", "something else"])
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -169,7 +193,9 @@ async def test_native_embeddings_honour_truncation_dimension_and_task_type(
 
 
 async def test_chat_and_completion_are_not_supported(provider: SentenceTransformersInference) -> None:
-    with pytest.raises(NotSupportedError, match="embedding-only provider: model 'all-MiniLM-L6-v2' cannot chat"):
+    with pytest.raises(
+        NotSupportedError, match="embedding-only provider: model 'all-MiniLM-L6-v2' cannot chat"
+    ):
         await provider.openai_chat_completion(model=MODEL, messages=[])
     with pytest.raises(NotSupportedError, match="embedding-only"):
         await provider.openai_completion(model=MODEL, prompt="hi")
@@ -182,7 +208,9 @@ async def test_chat_and_completion_are_not_supported(provider: SentenceTransform
 async def test_concurrent_requests_are_all_right_and_share_encode_calls(
     provider: SentenceTransformersInference,
 ) -> None:
-    texts = [f"sentence number {i} about {topic}" for i, topic in enumerate(["cats", "dogs", "rain", "code"] * 6)]
+    texts = [
+        f"sentence number {i} about {topic}" for i, topic in enumerate(["cats", "dogs", "rain", "code"] * 6)
+    ]
     expected = await embed(provider, texts)
     batcher = provider._served[MODEL].batcher
     assert batcher is not None

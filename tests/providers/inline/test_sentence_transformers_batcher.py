@@ -77,7 +77,13 @@ async def test_only_requests_with_the_same_key_and_room_are_coalesced(executor: 
     await wait_until_entered(encoder)
     tasks = [
         asyncio.create_task(batcher.submit(texts, key))
-        for texts, key in [(["a", "b"], "k"), (["q"], "query"), (["c"], "k"), (["d"], "k"), (["big"] * 5, "k")]
+        for texts, key in [
+            (["a", "b"], "k"),
+            (["q"], "query"),
+            (["c"], "k"),
+            (["d"], "k"),
+            (["big"] * 5, "k"),
+        ]
     ]
     await asyncio.sleep(0.01)
     encoder.gate.set()

@@ -101,7 +101,9 @@ def test_llama_stack_client_embeddings(lsc: LlamaStackClient, oai: openai.OpenAI
     assert [len(v) for v in response.embeddings] == [384, 384]
     same = oai.embeddings.create(model=MODEL, input=["hello", "world"], encoding_format="float")
     assert np.allclose(response.embeddings, [d.embedding for d in same.data], atol=1e-6)
-    short = lsc.inference.embeddings(model_id=MODEL, contents=["hello"], output_dimension=64, task_type="query")
+    short = lsc.inference.embeddings(
+        model_id=MODEL, contents=["hello"], output_dimension=64, task_type="query"
+    )
     assert len(short.embeddings[0]) == 64
     with pytest.raises(llama_stack_client.BadRequestError, match="at most 256"):
         lsc.inference.embeddings(model_id=MODEL, contents=["word " * 400], text_truncation="none")

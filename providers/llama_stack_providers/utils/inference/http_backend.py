@@ -12,6 +12,7 @@ see an aiohttp exception. Headers are never logged: they carry API keys.
 
 from __future__ import annotations
 
+import errno
 import logging
 import ssl
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +26,7 @@ from .http_errors import (
     decode_failure,
     default_error,
     invalid_response,
+    public_url,
     timed_out,
     unreachable,
 )
@@ -52,13 +54,11 @@ class HTTPBackend:
         base_url: str,
         config: RemoteHTTPConfig,
         map_error: ErrorMapper = default_error,
-        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.label = label
         self.base_url = base_url.rstrip("/")
         self.config = config
         self.map_error = map_error
-        self._default_headers = dict(headers or {})
         self._session: aiohttp.ClientSession | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -78,7 +78,6 @@ class HTTPBackend:
                 sock_connect=self.config.connect_timeout_s,
                 sock_read=self.config.read_timeout_s,
             ),
-            headers=self._default_headers,
         )
 
     async def close(self) -> None:
@@ -104,7 +103,7 @@ class HTTPBackend:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
             raise ProviderUnavailableError(
-                f"{self.label} at {self.base_url} is not started (initialize() was not called, "
+                f"{self.label} at {public_url(self.base_url)} is not started (initialize() was not called, "
                 "or the provider is shut down)",
                 code="provider_not_started",
             )
@@ -137,7 +136,7 @@ class HTTPBackend:
                 raw = await response.read()
                 if response.status >= 400:
                     raise self._failure(url, response, raw, secrets)
-                logger.debug("%s %s %s -> %d", self.label, method, url, response.status)
+                logger.debug("%s %s %s -> %d", self.label, method, public_url(url), response.status)
                 return raw
         except LlamaStackError:
             raise
@@ -184,8 +183,16 @@ class HTTPBackend:
         self, url: str, response: aiohttp.ClientResponse, raw: bytes, secrets: tuple[str, ...]
     ) -> LlamaStackError:
         failure = decode_failure(self.label, url, response.status, raw, response.headers, secrets)
-        logger.info("%s %s -> HTTP %d: %s", self.label, url, response.status, failure.message)
+        logger.info("%s %s -> HTTP %d: %s", self.label, public_url(url), response.status, failure.message)
         return self.map_error(failure)
+
+
+_ERRNO_WORDS = {
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+}
 
 
 def transport_error(label: str, url: str, exc: BaseException) -> LlamaStackError:
@@ -198,11 +205,11 @@ def transport_error(label: str, url: str, exc: BaseException) -> LlamaStackError
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return unreachable(label, url, "its TLS certificate was refused; see the provider's tls_verify")
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return unreachable(label, url, exc.strerror or "connection refused")
+        return unreachable(label, url, _ERRNO_WORDS.get(exc.errno or 0) or exc.strerror or "cannot connect")
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
         return unreachable(label, url, "the connection was closed before the answer was complete")
     if isinstance(exc, aiohttp.InvalidURL):
         return unreachable(label, url, "the URL is not valid")
     if isinstance(exc, OSError):
-        return unreachable(label, url, exc.strerror or type(exc).__name__)
+        return unreachable(label, url, _ERRNO_WORDS.get(exc.errno or 0) or exc.strerror or type(exc).__name__)
     return unreachable(label, url, type(exc).__name__)

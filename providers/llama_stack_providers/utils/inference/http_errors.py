@@ -36,6 +36,12 @@ from llama_stack_api import (
 
 MAX_QUOTED_CHARS = 500
 REDACTED = "********"
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def public_url(url: str) -> str:
+    """``url`` without ``user:password@``, for messages and logs."""
+    return _USERINFO.sub("", url)
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class UpstreamFailure:
 
     @property
     def where(self) -> str:
-        return f"{self.label} at {self.url}"
+        return f"{self.label} at {public_url(self.url)}"
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -122,6 +128,7 @@ def default_error(failure: UpstreamFailure) -> LlamaStackError:
             f"{where} refused the provider's credentials (HTTP {status}); check the API key in the "
             "provider's config or in the X-LlamaStack-Provider-Data header",
             code="provider_credentials_refused",
+            retriable=False,  # every backend retry would be refused the same way
         )
     if status == 404:
         if "model" in said.lower():
@@ -152,20 +159,21 @@ def invalid_response(label: str, url: str, problem: str, secrets: Iterable[str] 
     """The engine answered 2xx with something that is not the JSON it should be."""
     problem = redact(" ".join(problem.split())[:MAX_QUOTED_CHARS], secrets)
     return ProviderError(
-        f"{label} at {url}: backend returned an invalid response ({problem})", code="invalid_backend_response"
+        f"{label} at {public_url(url)}: backend returned an invalid response ({problem})",
+        code="invalid_backend_response",
     )
 
 
 def unreachable(label: str, url: str, why: str) -> ProviderUnavailableError:
     return ProviderUnavailableError(
-        f"{label} cannot reach {url} ({why}); check that the server is running and the provider's URL",
+        f"{label} cannot reach {public_url(url)} ({why}); check that the server is running and the provider's URL",
         code="backend_unreachable",
     )
 
 
 def timed_out(label: str, url: str, what: str) -> ProviderTimeoutError:
     return ProviderTimeoutError(
-        f"{label} at {url} did not {what} in time; raise the provider's timeouts if the engine is slow",
+        f"{label} at {public_url(url)} did not {what} in time; raise the provider's timeouts if the engine is slow",
         code="backend_timeout",
     )
 

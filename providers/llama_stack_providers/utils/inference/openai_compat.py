@@ -27,7 +27,7 @@ from llama_stack_api.inference import (
 )
 
 from .http_backend import HTTPBackend
-from .http_errors import UpstreamFailure, default_error
+from .http_errors import UpstreamFailure, default_error, public_url
 from .openai_wire import parse_json, parse_response, request_body
 from .remote_config import RemoteHTTPConfig
 from .sse import SSEStream
@@ -139,11 +139,13 @@ class OpenAICompatInference:
         try:
             listing = await self.fetch_json(path)
         except LlamaStackError as exc:
-            logger.warning("%s: cannot list models: %s", self.label, exc.message)
+            logger.warning("model discovery skipped: %s", exc.message)
             return None
         data = listing.get("data") if isinstance(listing, dict) else None
         if not isinstance(data, list):
-            logger.warning("%s: GET %s did not return an OpenAI model list", self.label, self.http.url(path))
+            logger.warning(
+                "%s: GET %s did not return an OpenAI model list", self.label, public_url(self.http.url(path))
+            )
             return None
         return [entry for entry in data if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
 

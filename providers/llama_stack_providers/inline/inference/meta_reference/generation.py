@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from llama_stack_api import LlamaStackError, ProviderError
 
 from .detokenize import IncrementalDetokenizer, StopStrings
-from .engine import ContextLengthError
-from .engine._sampling import GeneratedToken, SamplingOptions  # TEMP-ENGINE-EXPORTS
+from .engine import ContextLengthError, GeneratedToken, SamplingOptions
 from .sampling import Sampling
 from .tokenization import Tokenizer
 
@@ -27,9 +26,7 @@ logger = logging.getLogger(__name__)
 class TokenStreamer(Protocol):
     """The engine's ``GenerationScheduler`` as this module uses it."""
 
-    def stream(
-        self, prompt_ids: Sequence[int], options: SamplingOptions, stop_token_ids: Sequence[int]
-    ) -> Any:
+    def stream(self, prompt_ids: list[int], options: SamplingOptions, stop_token_ids: list[int]) -> Any:
         """An async iterator of ``GeneratedToken`` (or a coroutine returning one)."""
         ...
 
@@ -88,7 +85,7 @@ async def generate(
     *,
     stop_token_ids: Sequence[int],
     stop_strings: Sequence[str] = (),
-) -> AsyncIterator[Piece]:
+) -> AsyncGenerator[Piece, None]:
     """Pieces of the answer; the last one carries ``finish_reason``.
 
     Stop tokens end the answer without adding text; a stop string ends it

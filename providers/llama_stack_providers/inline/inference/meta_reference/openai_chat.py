@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from llama_stack_api import InvalidRequestError
@@ -113,19 +114,22 @@ async def _answer(
     text: list[str] = []
     logprobs: list[TokenLogprob] = []
     final = FinalAnswer(finish_reason="length")
-    async for piece in generate(
-        served.engine,
-        served.tokenizer,
-        prompt.token_ids,
-        sampling_options(sampling, budget),
-        stop_token_ids=prompt.stop_token_ids,
-        stop_strings=sampling.stop,
-    ):
-        shown = assembler.feed(piece)
-        text.append(shown.text)
-        logprobs.extend(shown.logprobs)
-        if piece.finish_reason is not None:
-            final = assembler.finish(piece.finish_reason)
+    async with aclosing(
+        generate(
+            served.engine,
+            served.tokenizer,
+            prompt.token_ids,
+            sampling_options(sampling, budget),
+            stop_token_ids=prompt.stop_token_ids,
+            stop_strings=sampling.stop,
+        )
+    ) as pieces:
+        async for piece in pieces:
+            shown = assembler.feed(piece)
+            text.append(shown.text)
+            logprobs.extend(shown.logprobs)
+            if piece.finish_reason is not None:
+                final = assembler.finish(piece.finish_reason)
     final.text = "".join(text) + final.text
     final.logprobs = logprobs + final.logprobs
     return final, assembler.completion_tokens
@@ -166,19 +170,22 @@ async def _stream(
         assembler = AnswerAssembler(prompt, parallel_tool_calls=request.parallel_tool_calls)
         final = FinalAnswer(finish_reason="length")
         yield chunk(index, OpenAIChoiceDelta(role="assistant", content=""))
-        async for piece in generate(
-            served.engine,
-            served.tokenizer,
-            prompt.token_ids,
-            sampling_options(sampling, budget),
-            stop_token_ids=prompt.stop_token_ids,
-            stop_strings=sampling.stop,
-        ):
-            shown = assembler.feed(piece)
-            if shown.text or (want_logprobs and shown.logprobs):
-                yield chunk(index, OpenAIChoiceDelta(content=shown.text), logprobs=shown.logprobs)
-            if piece.finish_reason is not None:
-                final = assembler.finish(piece.finish_reason)
+        async with aclosing(
+            generate(
+                served.engine,
+                served.tokenizer,
+                prompt.token_ids,
+                sampling_options(sampling, budget),
+                stop_token_ids=prompt.stop_token_ids,
+                stop_strings=sampling.stop,
+            )
+        ) as pieces:
+            async for piece in pieces:
+                shown = assembler.feed(piece)
+                if shown.text or (want_logprobs and shown.logprobs):
+                    yield chunk(index, OpenAIChoiceDelta(content=shown.text), logprobs=shown.logprobs)
+                if piece.finish_reason is not None:
+                    final = assembler.finish(piece.finish_reason)
         completion_tokens += assembler.completion_tokens
         if final.text or (want_logprobs and final.logprobs):
             yield chunk(index, OpenAIChoiceDelta(content=final.text), logprobs=final.logprobs)

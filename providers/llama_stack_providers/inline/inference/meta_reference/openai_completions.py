@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from llama_stack_api import InvalidRequestError
@@ -115,19 +116,22 @@ async def completion(
 
 async def _complete(served: ServedModel, ids: list[int], sampling: Sampling, budget: int) -> _Text:
     result = _Text()
-    async for piece in generate(
-        served.engine,
-        served.tokenizer,
-        ids,
-        sampling_options(sampling, budget),
-        stop_token_ids=served.stop_token_ids,
-        stop_strings=sampling.stop,
-    ):
-        result.text += piece.text
-        result.logprobs.extend(piece.logprobs)
-        result.tokens += len(piece.token_ids)
-        if piece.finish_reason is not None:
-            result.finish_reason = piece.finish_reason
+    async with aclosing(
+        generate(
+            served.engine,
+            served.tokenizer,
+            ids,
+            sampling_options(sampling, budget),
+            stop_token_ids=served.stop_token_ids,
+            stop_strings=sampling.stop,
+        )
+    ) as pieces:
+        async for piece in pieces:
+            result.text += piece.text
+            result.logprobs.extend(piece.logprobs)
+            result.tokens += len(piece.token_ids)
+            if piece.finish_reason is not None:
+                result.finish_reason = piece.finish_reason
     return result
 
 
@@ -168,18 +172,21 @@ async def _stream(
             echoed = echoes[index // request.sampling.n]
             yield chunk(index, echoed, [], None, 0)
             offset = len(echoed)
-        async for piece in generate(
-            served.engine,
-            served.tokenizer,
-            ids,
-            sampling_options(sampling, budget),
-            stop_token_ids=served.stop_token_ids,
-            stop_strings=sampling.stop,
-        ):
-            completion_tokens += len(piece.token_ids)
-            if piece.text or piece.finish_reason or (want_logprobs and piece.logprobs):
-                yield chunk(index, piece.text, piece.logprobs, piece.finish_reason, offset)
-            offset += len(piece.text)
+        async with aclosing(
+            generate(
+                served.engine,
+                served.tokenizer,
+                ids,
+                sampling_options(sampling, budget),
+                stop_token_ids=served.stop_token_ids,
+                stop_strings=sampling.stop,
+            )
+        ) as pieces:
+            async for piece in pieces:
+                completion_tokens += len(piece.token_ids)
+                if piece.text or piece.finish_reason or (want_logprobs and piece.logprobs):
+                    yield chunk(index, piece.text, piece.logprobs, piece.finish_reason, offset)
+                offset += len(piece.text)
     if request.include_usage:
         yield OpenAICompletion(
             id=cid,

@@ -52,7 +52,9 @@ class MetaReferenceInference(NativeOverOpenAIMixin):
 
     supported_extra_body_keys: ClassVar[frozenset[str] | None] = frozenset({"top_k"})
 
-    def __init__(self, config: MetaReferenceInferenceConfig, *, preloaded: Sequence[ServedModel] = ()) -> None:
+    def __init__(
+        self, config: MetaReferenceInferenceConfig, *, preloaded: Sequence[ServedModel] = ()
+    ) -> None:
         """``preloaded``: models already built (an application embedding the provider, or tests with a
         scripted engine); they are served beside the configured ones."""
         self.config = config

@@ -12,9 +12,7 @@ from llama_stack_api import Model, ModelType
 from .chat_format import ChatFormat, Llama3ChatFormat
 from .chat_template import TemplateChatFormat
 from .config import MetaReferenceModelConfig, resolve_checkpoint
-from .engine import LoadedCheckpoint, load_checkpoint
-from .engine._generator import Generator  # TEMP-ENGINE-EXPORTS
-from .engine._scheduler import GenerationScheduler  # TEMP-ENGINE-EXPORTS
+from .engine import GenerationScheduler, Generator, LoadedCheckpoint, load_checkpoint
 from .generation import TokenStreamer
 from .tokenization import HFTokenizer, Llama3Tokenizer, Tokenizer, build_tokenizer
 

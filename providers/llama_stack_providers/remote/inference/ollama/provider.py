@@ -29,7 +29,7 @@ from llama_stack_api import (
     NotFoundError,
     NotSupportedError,
 )
-from llama_stack_providers.utils.inference.http_errors import UpstreamFailure, default_error
+from llama_stack_providers.utils.inference.http_errors import UpstreamFailure, default_error, public_url
 from llama_stack_providers.utils.inference.native_adapter import NativeOverOpenAIMixin
 from llama_stack_providers.utils.inference.openai_compat import OpenAICompatInference
 from llama_stack_providers.utils.inference.openai_wire import json_bytes, parse_json
@@ -107,11 +107,11 @@ class OllamaInference(NativeOverOpenAIMixin, OpenAICompatInference):
         try:
             tags = await self.fetch_json(f"{self.root}/api/tags")
         except LlamaStackError as exc:
-            logger.warning("%s: cannot list pulled models: %s", self.label, exc.message)
+            logger.warning("model discovery skipped: %s", exc.message)
             return None
         models = tags.get("models") if isinstance(tags, dict) else None
         if not isinstance(models, list):
-            logger.warning("%s: %s/api/tags did not list models", self.label, self.root)
+            logger.warning("%s: %s/api/tags did not list models", self.label, public_url(self.root))
             return None
         return [m for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)]
 
@@ -179,7 +179,7 @@ class OllamaInference(NativeOverOpenAIMixin, OpenAICompatInference):
 
 def not_pulled(name: str, root: str) -> NotFoundError:
     return NotFoundError(
-        f"model {name!r} is not pulled in Ollama at {root}; run `ollama pull {name}`",
+        f"model {name!r} is not pulled in Ollama at {public_url(root)}; run `ollama pull {name}`",
         param="model",
         code="model_not_pulled",
     )

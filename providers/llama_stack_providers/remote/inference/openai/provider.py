@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llama_stack_api import InvalidRequestError, Model, ModelType, NotFoundError, current_provider_data
+from llama_stack_providers.utils.inference.http_errors import public_url
 from llama_stack_providers.utils.inference.native_adapter import NativeOverOpenAIMixin
 from llama_stack_providers.utils.inference.openai_compat import OpenAICompatInference
 
@@ -66,7 +67,7 @@ class OpenAIInference(NativeOverOpenAIMixin, OpenAICompatInference):
             if entries is not None and key not in {e["id"] for e in entries}:
                 listed = ", ".join(sorted(e["id"] for e in entries)[:20]) or "none"
                 raise NotFoundError(
-                    f"{self.label} at {self.http.base_url} does not serve model {key!r}; it lists: {listed}",
+                    f"{self.label} at {public_url(self.http.base_url)} does not serve model {key!r}; it lists: {listed}",
                     param="provider_model_id",
                     code="model_not_found",
                 )

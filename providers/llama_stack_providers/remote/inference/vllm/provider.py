@@ -22,7 +22,7 @@ from llama_stack_api import (
     NotFoundError,
     current_provider_data,
 )
-from llama_stack_providers.utils.inference.http_errors import UpstreamFailure, default_error
+from llama_stack_providers.utils.inference.http_errors import UpstreamFailure, default_error, public_url
 from llama_stack_providers.utils.inference.native_adapter import NativeOverOpenAIMixin
 from llama_stack_providers.utils.inference.openai_compat import OpenAICompatInference
 
@@ -88,7 +88,7 @@ class VLLMInference(NativeOverOpenAIMixin, OpenAICompatInference):
         entry = by_id.get(model.provider_key)
         if entry is None:
             raise NotFoundError(
-                f"{self.label} at {self.http.base_url} does not serve model {model.provider_key!r}; it "
+                f"{self.label} at {public_url(self.http.base_url)} does not serve model {model.provider_key!r}; it "
                 f"serves: {', '.join(sorted(by_id)) or 'none'} (vllm serve <model> picks it)",
                 param="provider_model_id",
                 code="model_not_found",

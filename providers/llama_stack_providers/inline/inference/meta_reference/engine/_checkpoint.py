@@ -53,17 +53,19 @@ class LoadedCheckpoint:
 class LazyWeights(Mapping[str, torch.Tensor]):
     """Canonical name -> tensor, each produced on first (and only) access: memory stays near one model copy."""
 
-    def __init__(self, loaders: dict[str, Callable[[], torch.Tensor]]) -> None:
-        self._loaders = loaders
+    def __init__(self, sources: dict[str, str], load: Callable[[str, str], torch.Tensor]) -> None:
+        """``sources``: canonical name -> the name in the file; ``load(source, canonical)`` reads one."""
+        self._sources = sources
+        self._load = load
 
     def __getitem__(self, name: str) -> torch.Tensor:
-        return self._loaders[name]()
+        return self._load(self._sources[name], name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._loaders)
+        return iter(self._sources)
 
     def __len__(self) -> int:
-        return len(self._loaders)
+        return len(self._sources)
 
 
 @dataclass

@@ -92,4 +92,4 @@ class Generator:
             raise ContextLengthError(len(token_ids), self.max_seq_len)
         with torch.inference_mode():
             tokens = torch.tensor([token_ids], device=self.model.device)
-            return self.model(tokens)[0].float().cpu()
+            return self.model.forward(tokens)[0].float().cpu()

@@ -16,6 +16,7 @@ import torch
 from ._args import ModelArgs
 from ._checkpoint import LazyWeights, ParsedCheckpoint, TokenizerSpec, interleaved_to_half_split
 from ._errors import CheckpointError
+from ._gguf_reader import GGUFFile, GGUFFormatError, GGUFTensor
 
 _LAYER_NAMES = {
     "attn_norm.weight": "attention_norm.weight",
@@ -52,36 +53,29 @@ def _canonical_name(gguf_name: str) -> str | None:
     return None
 
 
-def _metadata(reader: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, field in reader.fields.items():
-        if key.startswith("GGUF."):
-            continue
-        out[key] = field.contents()
-    return out
-
-
-def _dequantize(path: Path, tensor: Any) -> torch.Tensor:
+def _dequantize(path: Path, tensor: GGUFTensor) -> torch.Tensor:
     import gguf
 
-    qtype = tensor.tensor_type
-    shape = tuple(int(d) for d in reversed(tensor.shape.tolist()))
+    qtype = gguf.GGMLQuantizationType(tensor.type_id)
+    raw = tensor.data
     if qtype == gguf.GGMLQuantizationType.F32:
-        array = np.array(tensor.data, dtype=np.float32)
-    elif qtype == gguf.GGMLQuantizationType.F16:
-        # half -> float in torch: numpy's conversion is several times slower
-        return torch.from_numpy(np.array(tensor.data, dtype=np.float16)).reshape(shape).float()
-    else:
-        try:
-            array = gguf.quants.dequantize(tensor.data, qtype)
-        except NotImplementedError as exc:
-            raise CheckpointError(
-                path, f"tensor {tensor.name} uses {qtype.name}, which cannot be dequantised"
-            ) from exc
-    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).reshape(shape)
+        return torch.from_numpy(raw.view("<f4").reshape(tensor.shape).copy())
+    if qtype == gguf.GGMLQuantizationType.F16:
+        # half and bfloat16 widen in torch: numpy's conversion is several times slower
+        return torch.from_numpy(raw.view("<f2").reshape(tensor.shape).copy()).float()
+    if qtype == gguf.GGMLQuantizationType.BF16:
+        bits = torch.from_numpy(raw.view("<i2").reshape(tensor.shape).copy())
+        return bits.view(torch.bfloat16).float()
+    try:
+        array = gguf.quants.dequantize(raw, qtype)
+    except NotImplementedError as exc:
+        raise CheckpointError(
+            path, f"tensor {tensor.name} uses {qtype.name}, which cannot be dequantised"
+        ) from exc
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).reshape(tensor.shape)
 
 
-def _args(path: Path, meta: dict[str, Any], tensors: dict[str, Any]) -> ModelArgs:
+def _args(path: Path, meta: dict[str, Any], tensors: dict[str, GGUFTensor]) -> ModelArgs:
     arch = meta.get("general.architecture")
     if arch != "llama":
         raise CheckpointError(path, f"architecture {arch!r} is not supported; only 'llama' GGUF files are")
@@ -124,7 +118,7 @@ def _args(path: Path, meta: dict[str, Any], tensors: dict[str, Any]) -> ModelArg
             n_layers=int(get("block_count")),
             n_heads=n_heads,
             n_kv_heads=int(n_kv_heads),
-            vocab_size=int(embeddings.shape[1]),
+            vocab_size=int(embeddings.shape[0]),
             hidden_dim=int(get("feed_forward_length")),
             norm_eps=float(get("attention.layer_norm_rms_epsilon", 1e-5)),
             rope_theta=float(get("rope.freq_base", 10000.0)),
@@ -142,19 +136,14 @@ def _ids(meta: dict[str, Any], *keys: str) -> list[int]:
 
 
 def read_gguf_checkpoint(path: Path) -> ParsedCheckpoint:
-    import gguf
-
     try:
-        reader = gguf.GGUFReader(path)
-    except (
-        Exception
-    ) as exc:  # the reader raises ValueError/struct.error/... for broken files; re-raised typed
+        file = GGUFFile(path)
+    except GGUFFormatError as exc:
         raise CheckpointError(path, f"cannot read it as GGUF: {exc}") from exc
-    meta = _metadata(reader)
-    tensors = {t.name: t for t in reader.tensors}
+    meta, tensors = file.metadata, file.tensors
     args = _args(path, meta, tensors)
 
-    def loader(gguf_name: str, name: str) -> torch.Tensor:
+    def load(gguf_name: str, name: str) -> torch.Tensor:
         weight = _dequantize(path, tensors[gguf_name])
         if name.endswith("attention.wq.weight"):
             return interleaved_to_half_split(weight, args.n_heads)
@@ -162,11 +151,7 @@ def read_gguf_checkpoint(path: Path) -> ParsedCheckpoint:
             return interleaved_to_half_split(weight, args.n_kv_heads)
         return weight
 
-    loaders = {}
-    for gguf_name in tensors:
-        name = _canonical_name(gguf_name)
-        if name is not None:
-            loaders[name] = lambda g=gguf_name, n=name: loader(g, n)
+    sources = {name: g for g in tensors if (name := _canonical_name(g)) is not None}
 
     tokenizer_meta = {k: v for k, v in meta.items() if k.startswith("tokenizer.")}
     eos = _ids(
@@ -176,7 +161,7 @@ def read_gguf_checkpoint(path: Path) -> ParsedCheckpoint:
     template = meta.get("tokenizer.chat_template")
     return ParsedCheckpoint(
         args=args,
-        weights=LazyWeights(loaders),
+        weights=LazyWeights(sources, load),
         tokenizer=TokenizerSpec(kind="gguf", path=path, gguf_metadata=tokenizer_meta),
         chat_template=template if isinstance(template, str) else None,
         bos_token_id=bos[0] if bos else None,

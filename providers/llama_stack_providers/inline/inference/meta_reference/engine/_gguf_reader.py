@@ -18,8 +18,32 @@ import numpy as np
 _MAGIC = b"GGUF"
 _DEFAULT_ALIGNMENT = 32
 # GGUF value types -> struct format
-_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
-_NUMPY = {0: "<u1", 1: "<i1", 2: "<u2", 3: "<i2", 4: "<u4", 5: "<i4", 6: "<f4", 7: "?", 10: "<u8", 11: "<i8", 12: "<f8"}
+_SCALARS = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
+_NUMPY = {
+    0: "<u1",
+    1: "<i1",
+    2: "<u2",
+    3: "<i2",
+    4: "<u4",
+    5: "<i4",
+    6: "<f4",
+    7: "?",
+    10: "<u8",
+    11: "<i8",
+    12: "<f8",
+}
 _STRING, _ARRAY = 8, 9
 
 
@@ -69,6 +93,8 @@ class _Cursor:
             count = self.unpack("<Q")
             if item_type in _NUMPY:
                 dtype = np.dtype(_NUMPY[item_type])
+                if self.pos + dtype.itemsize * count > len(self.buf):
+                    raise GGUFFormatError(f"truncated array at byte {self.pos}")
                 array = np.frombuffer(self.buf, dtype=dtype, count=count, offset=self.pos)
                 self.pos += dtype.itemsize * count
                 return array.tolist()
@@ -91,7 +117,9 @@ class GGUFFile:
         cur.pos = 4
         self.version = cur.unpack("<I")
         if self.version not in (2, 3):
-            raise GGUFFormatError(f"GGUF version {self.version} is not supported (2 and 3 are; big-endian files are not)")
+            raise GGUFFormatError(
+                f"GGUF version {self.version} is not supported (2 and 3 are; big-endian files are not)"
+            )
         n_tensors = cur.unpack("<Q")
         n_kv = cur.unpack("<Q")
         self.metadata: dict[str, Any] = {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +127,7 @@ def _args(path: Path, config: dict[str, Any]) -> ModelArgs:
 
 def _weights(path: Path) -> LazyWeights:
     files = sorted(path.glob("*.safetensors"))
-    loaders = {}
+    tensors: dict[str, Callable[[], torch.Tensor]] = {}
     if files:
         from safetensors import safe_open
 
@@ -134,24 +136,23 @@ def _weights(path: Path) -> LazyWeights:
                 handle = safe_open(str(file), framework="pt", device="cpu")
             except Exception as exc:  # safetensors raises its own SafetensorError; re-raised typed
                 raise CheckpointError(file, f"cannot open it: {exc}") from exc
-            for hf_name in handle.keys():  # noqa: SIM118 - safe_open handles are not iterable
-                name = _canonical_name(hf_name)
-                if name is not None:
-                    loaders[name] = lambda h=handle, n=hf_name: h.get_tensor(n)
-        return LazyWeights(loaders)
-    bins = sorted(path.glob("pytorch_model*.bin"))
-    if not bins:
-        raise CheckpointError(path, "has config.json but no *.safetensors or pytorch_model*.bin weight files")
-    for file in bins:
-        try:
-            state = torch.load(file, map_location="cpu", weights_only=True, mmap=True)
-        except Exception as exc:  # as above: torch.load's error types vary by failure
-            raise CheckpointError(file, f"cannot load it with torch.load: {exc}") from exc
-        for hf_name, tensor in state.items():
-            name = _canonical_name(hf_name)
-            if name is not None:
-                loaders[name] = lambda t=tensor: t
-    return LazyWeights(loaders)
+            for hf_name in handle.keys():  # type: ignore[no-untyped-call]  # noqa: SIM118 - not iterable
+                tensors[hf_name] = functools.partial(handle.get_tensor, hf_name)
+    else:
+        bins = sorted(path.glob("pytorch_model*.bin"))
+        if not bins:
+            raise CheckpointError(
+                path, "has config.json but no *.safetensors or pytorch_model*.bin weight files"
+            )
+        for file in bins:
+            try:
+                state = torch.load(file, map_location="cpu", weights_only=True, mmap=True)
+            except Exception as exc:  # as above: torch.load's error types vary by failure
+                raise CheckpointError(file, f"cannot load it with torch.load: {exc}") from exc
+            for hf_name in state:
+                tensors[hf_name] = functools.partial(state.__getitem__, hf_name)
+    sources = {name: hf_name for hf_name in tensors if (name := _canonical_name(hf_name)) is not None}
+    return LazyWeights(sources, lambda hf_name, _canonical: tensors[hf_name]())
 
 
 def _token_ids(value: Any) -> list[int]:

@@ -128,7 +128,7 @@ def read_meta_checkpoint(path: Path) -> ParsedCheckpoint:
     except ValueError as exc:
         raise CheckpointError(path / "params.json", str(exc)) from exc
 
-    def loader(name: str) -> torch.Tensor:
+    def loader(name: str, _canonical: str) -> torch.Tensor:
         tensor = merged[name]
         if name.endswith("attention.wq.weight"):
             return interleaved_to_half_split(tensor, n_heads)
@@ -141,7 +141,7 @@ def read_meta_checkpoint(path: Path) -> ParsedCheckpoint:
     bos, eos = _llama3_special_ids(tok_path, vocab_size, path)
     return ParsedCheckpoint(
         args=args,
-        weights=LazyWeights({name: (lambda n=name: loader(n)) for name in merged}),
+        weights=LazyWeights({name: name for name in merged}, loader),
         tokenizer=TokenizerSpec(kind="llama3-tiktoken", path=tok_path),
         chat_template=None,
         bos_token_id=bos,

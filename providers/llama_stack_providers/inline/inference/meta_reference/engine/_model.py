@@ -42,17 +42,24 @@ def canonical_weight_shapes(args: ModelArgs) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
+def _parameter(*shape: int, device: torch.device, dtype: torch.dtype) -> nn.Parameter:
+    return nn.Parameter(torch.empty(shape, device=device, dtype=dtype), requires_grad=False)
+
+
 class _Layer(nn.Module):
-    def __init__(self, args: ModelArgs, factory: dict[str, object]) -> None:
+    def __init__(self, args: ModelArgs, device: torch.device, dtype: torch.dtype) -> None:
         super().__init__()
-        d, hd = args.dim, args.head_dim
+        d, hd, f = args.dim, args.head_dim, args.hidden_dim
         qkv_rows = (args.n_heads + 2 * args.n_kv_heads) * hd
-        self.attention_norm = nn.Parameter(torch.empty(d, **factory), requires_grad=False)  # type: ignore[arg-type]
-        self.wqkv = nn.Parameter(torch.empty(qkv_rows, d, **factory), requires_grad=False)  # type: ignore[arg-type]
-        self.wo = nn.Parameter(torch.empty(d, args.n_heads * hd, **factory), requires_grad=False)  # type: ignore[arg-type]
-        self.ffn_norm = nn.Parameter(torch.empty(d, **factory), requires_grad=False)  # type: ignore[arg-type]
-        self.w13 = nn.Parameter(torch.empty(2 * args.hidden_dim, d, **factory), requires_grad=False)  # type: ignore[arg-type]
-        self.w2 = nn.Parameter(torch.empty(d, args.hidden_dim, **factory), requires_grad=False)  # type: ignore[arg-type]
+        self.attention_norm = _parameter(d, device=device, dtype=dtype)
+        self.wqkv = _parameter(qkv_rows, d, device=device, dtype=dtype)
+        self.wo = _parameter(d, args.n_heads * hd, device=device, dtype=dtype)
+        self.ffn_norm = _parameter(d, device=device, dtype=dtype)
+        self.w13 = _parameter(2 * f, d, device=device, dtype=dtype)
+        self.w2 = _parameter(d, f, device=device, dtype=dtype)
+
+    def tensors(self) -> tuple[torch.Tensor, ...]:
+        return (self.attention_norm, self.wqkv, self.wo, self.ffn_norm, self.w13, self.w2)
 
 
 class LlamaModel(nn.Module):
@@ -62,27 +69,22 @@ class LlamaModel(nn.Module):
     and ``decode`` run against a ``KVCache`` and return last-position logits.
     """
 
+    inv_freq: torch.Tensor
+
     def __init__(
         self, args: ModelArgs, *, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
     ) -> None:
         super().__init__()
         self.args = args
-        factory: dict[str, object] = {"device": torch.device(device), "dtype": dtype}
-        self.tok_embeddings = nn.Parameter(
-            torch.empty(args.vocab_size, args.dim, **factory),  # type: ignore[arg-type]
-            requires_grad=False,
-        )
-        self.layers = nn.ModuleList(_Layer(args, factory) for _ in range(args.n_layers))
-        self.norm = nn.Parameter(torch.empty(args.dim, **factory), requires_grad=False)  # type: ignore[arg-type]
+        dev = torch.device(device)
+        self.tok_embeddings = _parameter(args.vocab_size, args.dim, device=dev, dtype=dtype)
+        self.layers = nn.ModuleList(_Layer(args, dev, dtype) for _ in range(args.n_layers))
+        self.norm = _parameter(args.dim, device=dev, dtype=dtype)
         if args.tie_word_embeddings:
             self.output = self.tok_embeddings
         else:
-            self.output = nn.Parameter(
-                torch.empty(args.vocab_size, args.dim, **factory),  # type: ignore[arg-type]
-                requires_grad=False,
-            )
-        self.register_buffer("inv_freq", inverse_frequencies(args).to(factory["device"]), persistent=False)  # type: ignore[arg-type]
-        self._n_q = args.n_heads * args.head_dim
+            self.output = _parameter(args.vocab_size, args.dim, device=dev, dtype=dtype)
+        self.register_buffer("inv_freq", inverse_frequencies(args).to(dev), persistent=False)
         self._n_qk_heads = args.n_heads + args.n_kv_heads
         self._qk_width = self._n_qk_heads * args.head_dim
         self._groups = args.n_heads // args.n_kv_heads
@@ -100,13 +102,11 @@ class LlamaModel(nn.Module):
 
     def _refresh_plain(self) -> None:
         # plain tuples of tensors: attribute lookups through nn.Module cost per layer per step
-        self._plain = [
-            (lay.attention_norm, lay.wqkv, lay.wo, lay.ffn_norm, lay.w13, lay.w2)  # type: ignore[misc]
-            for lay in self.layers
-        ]
+        self._plain = [lay.tensors() for lay in self.layers if isinstance(lay, _Layer)]
 
-    def _apply(self, fn: Callable[[torch.Tensor], torch.Tensor], recurse: bool = True) -> LlamaModel:
-        super()._apply(fn, recurse)
+    def _apply(self, fn: Callable[..., torch.Tensor], recurse: bool = True) -> LlamaModel:
+        # .to() / .half() replace parameters; keep the plain tuples pointing at the new ones
+        super()._apply(fn, recurse)  # type: ignore[no-untyped-call]
         self._refresh_plain()
         return self
 
@@ -139,6 +139,7 @@ class LlamaModel(nn.Module):
         if not self.args.tie_word_embeddings:
             put(self.output, "output.weight")
         for i, lay in enumerate(self.layers):
+            assert isinstance(lay, _Layer)
             p = f"layers.{i}."
             put(lay.attention_norm, p + "attention_norm.weight")
             put(lay.wqkv, p + "attention.wq.weight", p + "attention.wk.weight", p + "attention.wv.weight")
@@ -155,10 +156,11 @@ class LlamaModel(nn.Module):
         eps = self.args.norm_eps
         shape = self._norm_shape
         qk_width, n_qk, hd = self._qk_width, self._n_qk_heads, self.args.head_dim
+        lead = h.shape[:-1]
         for i, (attn_norm, wqkv, wo, ffn_norm, w13, w2) in enumerate(self._plain):
             qkv = F.linear(F.rms_norm(h, shape, attn_norm, eps), wqkv)
-            qk = apply_rope(qkv[..., :qk_width].unflatten(-1, (n_qk, hd)), cos, sin)
-            v = qkv[..., qk_width:].unflatten(-1, (-1, hd))
+            qk = apply_rope(qkv[..., :qk_width].view(*lead, n_qk, hd), cos, sin)
+            v = qkv[..., qk_width:].view(*lead, -1, hd)
             h = h + F.linear(attend(i, qk, v), wo)
             gate, up = F.linear(F.rms_norm(h, shape, ffn_norm, eps), w13).chunk(2, dim=-1)
             h = h + F.linear(F.silu(gate).mul_(up), w2)
@@ -237,7 +239,7 @@ class LlamaModel(nn.Module):
         def attend(i: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
             write(i, qk[:, 0, n_heads:], v[:, 0])
             # a decode step's query heads regroup under their KV head: [n, Hkv, groups, D]
-            q = qk[:, 0, :n_heads].unflatten(1, (n_kv, groups))
+            q = qk[:, 0, :n_heads].view(n, n_kv, groups, -1)
             out = F.scaled_dot_product_attention(
                 q, keys[i][:n, :, :length], values[i][:n, :, :length], attn_mask=mask
             )
