@@ -58,7 +58,7 @@ def main() -> int:
     )
     best = 0.0
     for round_ in range(1, args.repeat + 1):
-        model.llm.reset()  # every round evaluates the prompt afresh
+        model.llm.reset()  # type: ignore[no-untyped-call]  # every round evaluates the prompt afresh
         began = time.perf_counter()
         first = last = 0.0
         generated = 0

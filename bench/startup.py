@@ -1,6 +1,6 @@
 """Startup benchmark: time from `llama-stack run` to the first 200 on /v1/health, and idle RSS.
 
-Usage: python bench/startup.py [--runs N] [--distribution starter] [--command "python -m llama_stack.cli"]
+Usage: python bench/startup.py [--runs N] [--distribution NAME|PATH] [--command "python -m llama_stack.cli"]
 
 Each run starts a fresh server on a free 127.0.0.1 port with its own empty
 ``$LLAMA_STACK_HOME``, polls ``GET /v1/health`` every 10 ms, reads the server's
@@ -103,7 +103,11 @@ def one_run(command: list[str], distribution: str) -> Run:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="number of server starts (default 5)")
-    parser.add_argument("--distribution", default="starter", help="name or YAML path (default starter)")
+    parser.add_argument(
+        "--distribution",
+        default=str(Path(__file__).with_name("framework-only.yaml")),
+        help="name or YAML path (default: bench/framework-only.yaml, no model to load; try `starter`)",
+    )
     parser.add_argument(
         "--command", help="how to invoke the CLI (default: the llama-stack script beside this Python)"
     )

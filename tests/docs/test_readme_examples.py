@@ -1,47 +1,73 @@
-"""README's examples run: the Python client snippet against a served `starter`, and its curl calls."""
+"""README's examples run: the Python client snippet and the curl calls, against a served `starter`."""
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from pathlib import Path
 
 import httpx
 import pytest
 
 from llama_stack import __version__
-from tests.support.server import ServeStack
+from tests.support.server import ServedStack, ServeStack
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 STARTER = (ROOT / "distributions" / "starter.yaml").read_text()
 README_URL = "http://127.0.0.1:8321"
 
+pytestmark = pytest.mark.slow  # the starter loads SmolLM2 and MiniLM
+
 
 def _blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
 
 
+def _curl_commands() -> list[list[str]]:
+    commands = []
+    for block in _blocks("bash"):
+        joined = block.replace("\\\n", " ")
+        for line in joined.splitlines():
+            if line.startswith("curl"):
+                commands.append(shlex.split(line, comments=True))
+    return commands
+
+
+@pytest.fixture(scope="module")
+def starter(serve_stack_for_module: ServeStack) -> ServedStack:
+    return serve_stack_for_module(STARTER)
+
+
 def test_readme_python_example_runs_against_starter(
-    serve_stack: ServeStack, capsys: pytest.CaptureFixture[str]
+    starter: ServedStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    server = serve_stack(STARTER)
     (snippet,) = _blocks("python")
     assert README_URL in snippet
-    exec(compile(snippet.replace(README_URL, server.base_url), "README.md", "exec"), {})
-    printed = capsys.readouterr().out.splitlines()
-    assert printed == ["[]", __version__, "OK"]
+    exec(compile(snippet.replace(README_URL, starter.base_url), "README.md", "exec"), {})
+    models, version, health = capsys.readouterr().out.splitlines()
+    assert {"smollm2", "all-MiniLM-L6-v2"} <= set(json.loads(models.replace("'", '"')))
+    assert (version, health) == (__version__, "OK")
 
 
-def test_readme_curl_calls_answer(serve_stack: ServeStack) -> None:
-    server = serve_stack(STARTER)
-    calls = [line for block in _blocks("bash") for line in block.splitlines() if line.startswith("curl")]
-    assert len(calls) == 3
-    for call in calls:
-        path = re.search(r"localhost:8321(\S+)", call)
-        assert path is not None, call
-        response = httpx.get(server.base_url + path.group(1))
-        assert response.status_code == 200, (call, response.text)
-    assert httpx.get(server.base_url + "/v1/health").json() == {"status": "OK"}
+def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
+    commands = _curl_commands()
+    assert len(commands) == 6
+    answers = []
+    for command in commands:
+        url = next(arg for arg in command if arg.startswith("localhost:8321"))
+        path = url.removeprefix("localhost:8321")
+        data = command[command.index("-d") + 1] if "-d" in command else None
+        if data is None:
+            response = httpx.get(starter.base_url + path, timeout=60)
+        else:
+            response = httpx.post(starter.base_url + path, json=json.loads(data), timeout=120)
+        assert response.status_code == 200, (command, response.text)
+        answers.append(response.json())
+    assert "Paris" in answers[0]["choices"][0]["message"]["content"]
+    assert len(answers[1]["data"][0]["embedding"]) == 384
+    assert answers[3] == {"status": "OK"}
 
 
 def test_readme_commands_are_the_ones_ci_runs() -> None:

@@ -15,6 +15,9 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tokenizers import Tokenizer as HFBackend
+from tokenizers import decoders, models
+
 from llama_stack_providers.inline.inference.meta_reference.chat_format import ChatFormat, Llama3ChatFormat
 from llama_stack_providers.inline.inference.meta_reference.engine import (
     ContextLengthError,
@@ -22,7 +25,11 @@ from llama_stack_providers.inline.inference.meta_reference.engine import (
     SamplingOptions,
 )
 from llama_stack_providers.inline.inference.meta_reference.served_model import ServedModel
-from llama_stack_providers.inline.inference.meta_reference.tokenization import Llama3Tokenizer, Tokenizer
+from llama_stack_providers.inline.inference.meta_reference.tokenization import (
+    HFTokenizer,
+    Llama3Tokenizer,
+    Tokenizer,
+)
 
 
 @dataclass
@@ -123,3 +130,17 @@ def llama3_served_model(
         source_format="meta",
     )
     return served, fake
+
+
+def byte_fallback_tokenizer() -> HFTokenizer:
+    """A tiny SentencePiece-style vocabulary, as Llama 2 / Mistral have: ``▁`` for spaces, ``<0xNN>`` byte fallback."""
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "▁": 3, "▁h": 4, "i": 5, "▁hi": 6, "h": 7}
+    for b in range(256):
+        vocab[f"<0x{b:02X}>"] = len(vocab)
+    model = models.BPE(vocab=vocab, merges=[("▁", "h"), ("▁h", "i")], byte_fallback=True, unk_token="<unk>")
+    backend = HFBackend(model)
+    backend.decoder = decoders.Sequence(
+        [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]
+    )
+    backend.add_special_tokens(["<s>", "</s>"])
+    return HFTokenizer(backend, bos_id=1)

@@ -13,6 +13,7 @@ import importlib.util
 import json
 import struct
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import openai
@@ -54,6 +55,14 @@ QUESTION = [
     {"role": "user", "content": "What is the capital of France?"},
 ]
 STORY = [{"role": "user", "content": "Write a very long story about a cat who travels the world."}]
+# a request that cannot end early: the end-of-turn tokens (<|endoftext|> 0, <|im_end|> 2) are banned
+ENDLESS = {
+    "model": "smollm2",
+    "messages": STORY,
+    "max_tokens": 600,
+    "temperature": 0,
+    "logit_bias": {"0": -100, "2": -100},
+}
 WEATHER_TOOL = {
     "type": "function",
     "function": {
@@ -143,6 +152,16 @@ def test_max_tokens_ends_with_finish_reason_length(client: openai.OpenAI, stream
         )
         assert answer.choices[0].finish_reason == "length"
         assert answer.usage is not None and answer.usage.completion_tokens == 4
+
+
+def test_concurrent_requests_queue_for_the_model_and_all_succeed(client: openai.OpenAI) -> None:
+    def ask(_: int) -> str:
+        answer = client.chat.completions.create(model="smollm2", messages=QUESTION, temperature=0)  # type: ignore[arg-type]
+        return answer.choices[0].message.content or ""
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        answers = list(pool.map(ask, range(3)))
+    assert len(set(answers)) == 1 and "Paris" in answers[0]
 
 
 def test_stop_sequence_cuts_the_answer(client: openai.OpenAI) -> None:
@@ -323,7 +342,7 @@ def test_native_chat_completion_route(server: ServedStack) -> None:
 
 
 def test_closing_a_stream_stops_generation(server: ServedStack, history: Callable[[], list[object]]) -> None:
-    body = {"model": "smollm2", "messages": STORY, "max_tokens": 600, "temperature": 0, "stream": True}
+    body = {**ENDLESS, "stream": True}
     with (
         httpx.Client(base_url=server.base_url, timeout=60) as http,
         http.stream("POST", "/v1/chat/completions", json=body) as response,
@@ -340,7 +359,7 @@ def test_closing_a_stream_stops_generation(server: ServedStack, history: Callabl
 def test_a_client_that_gives_up_stops_a_whole_answer(
     server: ServedStack, history: Callable[[], list[object]], client: openai.OpenAI
 ) -> None:
-    body = {"model": "smollm2", "messages": STORY, "max_tokens": 600, "temperature": 0}
+    body = ENDLESS
     with pytest.raises(httpx.ReadTimeout):
         httpx.post(f"{server.base_url}/v1/chat/completions", json=body, timeout=1.0)
     assert wait_for(lambda: bool(history()), timeout_s=60), "the generation never ended"

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from tokenizers import Tokenizer as HFBackend
-from tokenizers import decoders, models
-
 from llama_stack_providers.inline.inference.meta_reference.detokenize import (
     IncrementalDetokenizer,
     StopStrings,
 )
-from llama_stack_providers.inline.inference.meta_reference.tokenization import HFTokenizer, Llama3Tokenizer
-
-
-def byte_fallback_tokenizer() -> HFTokenizer:
-    """SentencePiece-style: ``▁`` for spaces, ``<0xNN>`` pieces for bytes outside the vocabulary."""
-    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "▁": 3, "▁h": 4, "i": 5, "▁hi": 6, "h": 7}
-    for b in range(256):
-        vocab[f"<0x{b:02X}>"] = len(vocab)
-    model = models.BPE(vocab=vocab, merges=[("▁", "h"), ("▁h", "i")], byte_fallback=True, unk_token="<unk>")
-    backend = HFBackend(model)
-    backend.decoder = decoders.Sequence(
-        [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]
-    )
-    backend.add_special_tokens(["<s>", "</s>"])
-    return HFTokenizer(backend, bos_id=1)
+from llama_stack_providers.inline.inference.meta_reference.tokenization import Llama3Tokenizer
+from tests.fakes.meta_reference import byte_fallback_tokenizer
 
 
 def stream(detokenizer: IncrementalDetokenizer, ids: list[int]) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from llama_stack_api import InvalidRequestError, NotFoundError, NotSupportedError
+from llama_stack_api import InvalidRequestError, NotFoundError, NotSupportedError, ProviderError
 from llama_stack_api.inference import (
     OpenAIChatCompletion,
     OpenAIChatCompletionChunk,
@@ -308,3 +308,31 @@ async def test_a_client_walking_away_frees_the_engine_slot() -> None:
     assert seen[0].choices[0].delta.role == "assistant"
     await stream.aclose()  # type: ignore[attr-defined]
     assert engine.calls[0].closed and engine.calls[0].yielded < 11
+
+
+async def test_a_model_without_chat_template_only_completes() -> None:
+    served, _ = llama3_served_model(["Paris"])
+    served.chat_format = None
+    provider = MetaReferenceInference(MetaReferenceInferenceConfig(), preloaded=[served])
+    with pytest.raises(InvalidRequestError, match="no chat template"):
+        await chat(provider)
+    result = await provider.openai_completion(model="tiny-llama3", prompt="The capital of France is")
+    assert isinstance(result, OpenAICompletion) and result.choices[0].text == "Paris"
+
+
+class _BrokenEngine:
+    """Fails mid-generation, as a CUDA out-of-memory or a corrupt weight would."""
+
+    async def stream(
+        self, prompt_ids: list[int], options: Any, stop_token_ids: list[int]
+    ) -> AsyncIterator[Any]:
+        raise RuntimeError("CUDA out of memory")
+        yield  # an async generator, like the real scheduler's stream
+
+
+async def test_engine_failures_are_provider_errors() -> None:
+    served, _ = llama3_served_model(["Paris"])
+    served.engine = _BrokenEngine()
+    provider = MetaReferenceInference(MetaReferenceInferenceConfig(), preloaded=[served])
+    with pytest.raises(ProviderError, match="CUDA out of memory"):
+        await chat(provider)

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 from llama_models.llama3.tokenizer import Tokenizer as MetaTokenizer
-from tokenizers import Tokenizer as HFBackend
-from tokenizers import decoders, models
 
 from llama_stack_providers.inline.inference.meta_reference.tokenization import (
     LLAMA3_TOKENIZER_PATH,
@@ -21,6 +19,7 @@ from llama_stack_providers.inline.inference.meta_reference.tokenization import (
     read_gguf_tokenizer_metadata,
     token_text,
 )
+from tests.fakes.meta_reference import byte_fallback_tokenizer
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -129,13 +128,12 @@ class _Spec:
 def test_hf_json_tokenizer_from_file(tmp_path: Path, smollm2_metadata: dict[str, Any]) -> None:
     # the GGUF vocabulary saved as a tokenizer.json is the same tokenizer read back through the hf-json path
     path = tmp_path / "tokenizer.json"
-    gguf_tokenizer(smollm2_metadata).backend.save(str(path))
+    from_gguf = gguf_tokenizer(smollm2_metadata)
+    from_gguf.backend.save(str(path))
     tok = build_tokenizer(_Spec("hf-json", path), bos_id=1)
     assert isinstance(tok, HFTokenizer)
     for text in SAMPLES:
-        assert tok.encode(text, parse_special=True) == gguf_tokenizer(smollm2_metadata).encode(
-            text, parse_special=True
-        )
+        assert tok.encode(text, parse_special=True) == from_gguf.encode(text, parse_special=True)
     assert tok.encode("hi", add_bos=True)[0] == 1
 
 
@@ -144,21 +142,6 @@ def test_build_tokenizer_kinds(smollm2_metadata: dict[str, Any]) -> None:
     assert build_tokenizer(_Spec("gguf", gguf_metadata=smollm2_metadata)).vocab_size == 49152
     with pytest.raises(ValueError, match="unknown tokenizer kind"):
         build_tokenizer(_Spec("sentencepiece"))
-
-
-def byte_fallback_tokenizer() -> HFTokenizer:
-    """A tiny SentencePiece-style vocabulary (``▁`` for spaces, ``<0xNN>`` byte fallback), as Llama 2 / Mistral have."""
-    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "▁": 3, "▁h": 4, "i": 5, "▁hi": 6, "h": 7}
-    for b in range(256):
-        vocab[f"<0x{b:02X}>"] = len(vocab)
-    backend = HFBackend(
-        models.BPE(vocab=vocab, merges=[("▁", "h"), ("▁h", "i")], byte_fallback=True, unk_token="<unk>")
-    )
-    backend.decoder = decoders.Sequence(
-        [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]
-    )
-    backend.add_special_tokens(["<s>", "</s>"])
-    return HFTokenizer(HFBackend.from_str(backend.to_str()), bos_id=1)
 
 
 def test_byte_fallback_tokens_are_single_bytes() -> None:

@@ -188,7 +188,7 @@ class LlamaCppModel:
         if sampling.seed is not None:
             # logits from reusing a cached prompt prefix differ in the last bits from a fresh
             # evaluation, enough to change a sample: a seeded request starts afresh to be repeatable
-            self.llm.reset()
+            self.llm.reset()  # type: ignore[no-untyped-call]  # unannotated in llama-cpp-python
         yield Started(prompt_tokens=len(prompt), prompt_text=prompt_text)
         if max_tokens == 0 or cancelled.is_set():
             yield Finished("length" if max_tokens == 0 else "cancelled", len(prompt), 0)
@@ -216,6 +216,8 @@ class LlamaCppModel:
                 if cancelled.is_set():
                     reason = "cancelled"
                     break
+                # end-of-generation tokens (EOS, <|im_end|>, <|eot_id|>, ...) come from the vocabulary,
+                # which llama-cpp-python keeps on its private model object (its own loop reads it too)
                 if llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token):
                     reason = "stop"
                     break

@@ -11,6 +11,7 @@ initializes, so listing or validating a distribution works without it.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import struct
 import threading
 import uuid
@@ -99,12 +100,15 @@ class LlamaCppInference(NativeOverOpenAIMixin):
     async def initialize(self) -> None:
         try:
             from . import _engine
-        except ImportError as exc:
-            if (exc.name or "").split(".")[0] != "llama_cpp":
-                raise
+        except Exception as exc:  # a missing or broken llama-cpp-python becomes a message, not a traceback
+            if importlib.util.find_spec("llama_cpp") is None:
+                raise ProviderUnavailableError(
+                    f"{PROVIDER_TYPE} needs llama-cpp-python, which is not installed: {INSTALL_HINT}"
+                ) from None
             raise ProviderUnavailableError(
-                f"{PROVIDER_TYPE} needs llama-cpp-python, which is not installed: {INSTALL_HINT}"
-            ) from None
+                f"{PROVIDER_TYPE}: llama-cpp-python is installed but does not load "
+                f"({type(exc).__name__}: {exc}); reinstall it: {INSTALL_HINT}"
+            ) from exc
         for model in self.config.models:
             try:
                 path = resolve_gguf(model.checkpoint)

@@ -37,7 +37,7 @@ class KVCache:
         self.values: list[torch.Tensor] = []
         self._k = torch.empty(0)
         self._v = torch.empty(0)
-        self.reserve(capacity)
+        self.reserve(min(capacity, args.max_seq_len))
 
     def reserve(self, length: int) -> None:
         """Make room for ``length`` positions per slot, keeping what is cached."""

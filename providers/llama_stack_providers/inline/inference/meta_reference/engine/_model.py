@@ -1,10 +1,17 @@
 """The Llama decoder in plain PyTorch: RMSNorm, RoPE, grouped-query attention, SwiGLU, KV cache.
 
-Weights are fused per layer (one QKV matrix, one gate-up matrix) and the layer
-loop is written out in one function rather than as nested modules, because on
-a CPU a small model's decode step costs more in per-op Python overhead than in
-arithmetic. ``load_weights`` takes the engine's canonical names (Meta's, with
-Q/K already in the half-split RoPE layout); the format loaders produce them.
+Built for decoding speed on a CPU, where a small model's step is bound by
+streaming the weights once and by per-op Python overhead:
+
+- weights are stored transposed (``[in, out]``) and fused per layer (one QKV
+  matrix, one gate-up matrix): on this class of CPU ``x @ Wᵀ`` over a
+  pre-transposed matrix streams a third faster than ``F.linear``'s layout;
+- the hidden state stays 2-D ``[tokens, dim]`` and residuals are added by
+  ``addmm_`` in place, so a layer is about twenty ops and no reallocation;
+- the layer loop is one function over plain tensor tuples, not nested modules.
+
+``load_weights`` takes the engine's canonical names (Meta's, with Q/K in the
+half-split RoPE layout); the format loaders produce them.
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ from ._args import ModelArgs
 from ._kv_cache import KVCache
 from ._rope import apply_rope, cos_sin, inverse_frequencies
 
+# attention for one layer: (layer index, rotated q|k [N, H + Hkv, D], v [N, Hkv, D]) -> [N, H * D]
 _Attend = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def canonical_weight_shapes(args: ModelArgs) -> dict[str, tuple[int, ...]]:
-    """Every tensor a checkpoint must provide, by canonical name, with its shape."""
+    """Every tensor a checkpoint must provide, by canonical name, with its (``[out, in]``) shape."""
     d, hd, kv = args.dim, args.head_dim, args.n_kv_heads * args.head_dim
     shapes: dict[str, tuple[int, ...]] = {"tok_embeddings.weight": (args.vocab_size, d), "norm.weight": (d,)}
     if not args.tie_word_embeddings:
@@ -47,19 +55,21 @@ def _parameter(*shape: int, device: torch.device, dtype: torch.dtype) -> nn.Para
 
 
 class _Layer(nn.Module):
+    """One decoder layer's weights, transposed to ``[in, out]``."""
+
     def __init__(self, args: ModelArgs, device: torch.device, dtype: torch.dtype) -> None:
         super().__init__()
         d, hd, f = args.dim, args.head_dim, args.hidden_dim
-        qkv_rows = (args.n_heads + 2 * args.n_kv_heads) * hd
+        qkv = (args.n_heads + 2 * args.n_kv_heads) * hd
         self.attention_norm = _parameter(d, device=device, dtype=dtype)
-        self.wqkv = _parameter(qkv_rows, d, device=device, dtype=dtype)
-        self.wo = _parameter(d, args.n_heads * hd, device=device, dtype=dtype)
+        self.wqkv_t = _parameter(d, qkv, device=device, dtype=dtype)
+        self.wo_t = _parameter(args.n_heads * hd, d, device=device, dtype=dtype)
         self.ffn_norm = _parameter(d, device=device, dtype=dtype)
-        self.w13 = _parameter(2 * f, d, device=device, dtype=dtype)
-        self.w2 = _parameter(d, f, device=device, dtype=dtype)
+        self.w13_t = _parameter(d, 2 * f, device=device, dtype=dtype)
+        self.w2_t = _parameter(f, d, device=device, dtype=dtype)
 
     def tensors(self) -> tuple[torch.Tensor, ...]:
-        return (self.attention_norm, self.wqkv, self.wo, self.ffn_norm, self.w13, self.w2)
+        return (self.attention_norm, self.wqkv_t, self.wo_t, self.ffn_norm, self.w13_t, self.w2_t)
 
 
 class LlamaModel(nn.Module):
@@ -67,6 +77,8 @@ class LlamaModel(nn.Module):
 
     ``forward(tokens)`` gives full-sequence logits without a cache; ``prefill``
     and ``decode`` run against a ``KVCache`` and return last-position logits.
+    With tied embeddings one ``[dim, vocab]`` matrix serves as both the output
+    projection and (read column-wise) the embedding table.
     """
 
     inv_freq: torch.Tensor
@@ -77,13 +89,12 @@ class LlamaModel(nn.Module):
         super().__init__()
         self.args = args
         dev = torch.device(device)
-        self.tok_embeddings = _parameter(args.vocab_size, args.dim, device=dev, dtype=dtype)
+        self.output_t = _parameter(args.dim, args.vocab_size, device=dev, dtype=dtype)
+        self.tok_embeddings: nn.Parameter | None = None
+        if not args.tie_word_embeddings:
+            self.tok_embeddings = _parameter(args.vocab_size, args.dim, device=dev, dtype=dtype)
         self.layers = nn.ModuleList(_Layer(args, dev, dtype) for _ in range(args.n_layers))
         self.norm = _parameter(args.dim, device=dev, dtype=dtype)
-        if args.tie_word_embeddings:
-            self.output = self.tok_embeddings
-        else:
-            self.output = _parameter(args.vocab_size, args.dim, device=dev, dtype=dtype)
         self.register_buffer("inv_freq", inverse_frequencies(args).to(dev), persistent=False)
         self._n_qk_heads = args.n_heads + args.n_kv_heads
         self._qk_width = self._n_qk_heads * args.head_dim
@@ -94,11 +105,15 @@ class LlamaModel(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        return self.tok_embeddings.device
+        return self.output_t.device
 
     @property
     def dtype(self) -> torch.dtype:
-        return self.tok_embeddings.dtype
+        return self.output_t.dtype
+
+    def embedding_table(self) -> torch.Tensor:
+        """``[vocab, dim]`` (a transposed view of the output matrix when embeddings are tied)."""
+        return self.output_t.t() if self.tok_embeddings is None else self.tok_embeddings
 
     def _refresh_plain(self) -> None:
         # plain tuples of tensors: attribute lookups through nn.Module cost per layer per step
@@ -112,7 +127,7 @@ class LlamaModel(nn.Module):
 
     @torch.no_grad()
     def load_weights(self, weights: Mapping[str, torch.Tensor]) -> None:
-        """Copy canonical-named weights in, fusing Q/K/V and gate/up; raises ``ValueError`` naming every problem.
+        """Copy canonical-named weights in, transposing and fusing; raises ``ValueError`` naming every problem.
 
         Each tensor is read from ``weights`` exactly once, so a lazy mapping
         (memory-mapped or dequantised on access) keeps peak memory near the model's size.
@@ -120,87 +135,102 @@ class LlamaModel(nn.Module):
         expected = canonical_weight_shapes(self.args)
         problems: list[str] = []
 
-        def put(dst: torch.Tensor, *names: str) -> None:
-            row = 0
-            for name in names:
-                if name not in weights:
-                    problems.append(f"missing tensor {name}")
-                    continue
-                src = weights[name]
-                if tuple(src.shape) != expected[name]:
-                    problems.append(f"tensor {name} has shape {tuple(src.shape)}, expected {expected[name]}")
-                    continue
-                rows = src.shape[0]
-                dst[row : row + rows].copy_(src)
-                row += rows
+        def read(name: str) -> torch.Tensor | None:
+            if name not in weights:
+                problems.append(f"missing tensor {name}")
+                return None
+            tensor = weights[name]
+            if tuple(tensor.shape) != expected[name]:
+                problems.append(f"tensor {name} has shape {tuple(tensor.shape)}, expected {expected[name]}")
+                return None
+            return tensor
 
-        put(self.tok_embeddings, "tok_embeddings.weight")
+        def put(dst: torch.Tensor, name: str) -> None:
+            if (src := read(name)) is not None:
+                dst.copy_(src)
+
+        def put_t(dst: torch.Tensor, *names: str) -> None:
+            # [out, in] sources side by side as the columns of an [in, sum(out)] matrix
+            col = 0
+            for name in names:
+                if (src := read(name)) is not None:
+                    dst[:, col : col + src.shape[0]].copy_(src.t())
+                col += expected[name][0]
+
         put(self.norm, "norm.weight")
-        if not self.args.tie_word_embeddings:
-            put(self.output, "output.weight")
+        if self.tok_embeddings is None:
+            put_t(self.output_t, "tok_embeddings.weight")
+        else:
+            put(self.tok_embeddings, "tok_embeddings.weight")
+            put_t(self.output_t, "output.weight")
         for i, lay in enumerate(self.layers):
             assert isinstance(lay, _Layer)
             p = f"layers.{i}."
             put(lay.attention_norm, p + "attention_norm.weight")
-            put(lay.wqkv, p + "attention.wq.weight", p + "attention.wk.weight", p + "attention.wv.weight")
-            put(lay.wo, p + "attention.wo.weight")
+            put_t(lay.wqkv_t, p + "attention.wq.weight", p + "attention.wk.weight", p + "attention.wv.weight")
+            put_t(lay.wo_t, p + "attention.wo.weight")
             put(lay.ffn_norm, p + "ffn_norm.weight")
-            put(lay.w13, p + "feed_forward.w1.weight", p + "feed_forward.w3.weight")
-            put(lay.w2, p + "feed_forward.w2.weight")
+            put_t(lay.w13_t, p + "feed_forward.w1.weight", p + "feed_forward.w3.weight")
+            put_t(lay.w2_t, p + "feed_forward.w2.weight")
         if problems:
             raise ValueError("; ".join(problems))
 
     # -- the layer stack -------------------------------------------------------------
 
     def _run(self, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, attend: _Attend) -> torch.Tensor:
-        eps = self.args.norm_eps
-        shape = self._norm_shape
-        qk_width, n_qk, hd = self._qk_width, self._n_qk_heads, self.args.head_dim
-        lead = h.shape[:-1]
-        for i, (attn_norm, wqkv, wo, ffn_norm, w13, w2) in enumerate(self._plain):
-            qkv = F.linear(F.rms_norm(h, shape, attn_norm, eps), wqkv)
-            qk = apply_rope(qkv[..., :qk_width].view(*lead, n_qk, hd), cos, sin)
-            v = qkv[..., qk_width:].view(*lead, -1, hd)
-            h = h + F.linear(attend(i, qk, v), wo)
-            gate, up = F.linear(F.rms_norm(h, shape, ffn_norm, eps), w13).chunk(2, dim=-1)
-            h = h + F.linear(F.silu(gate).mul_(up), w2)
+        """The decoder layers over ``h [N, dim]`` (updated in place); ``cos``/``sin`` broadcast to ``[N, 1, D]``."""
+        eps, shape = self.args.norm_eps, self._norm_shape
+        n, qk_width, n_qk, hd = h.shape[0], self._qk_width, self._n_qk_heads, self.args.head_dim
+        half = self.args.hidden_dim
+        for i, (attn_norm, wqkv_t, wo_t, ffn_norm, w13_t, w2_t) in enumerate(self._plain):
+            qkv = torch.mm(F.rms_norm(h, shape, attn_norm, eps), wqkv_t)
+            qk = apply_rope(qkv[:, :qk_width].view(n, n_qk, hd), cos, sin)
+            h.addmm_(attend(i, qk, qkv[:, qk_width:].view(n, -1, hd)), wo_t)
+            gate_up = torch.mm(F.rms_norm(h, shape, ffn_norm, eps), w13_t)
+            h.addmm_(F.silu(gate_up[:, :half]).mul_(gate_up[:, half:]), w2_t)
         return h
 
     def _logits(self, h: torch.Tensor) -> torch.Tensor:
-        return F.linear(F.rms_norm(h, self._norm_shape, self.norm, self.args.norm_eps), self.output)
+        return torch.mm(F.rms_norm(h, self._norm_shape, self.norm, self.args.norm_eps), self.output_t)
 
-    def _causal_attend(self, q_k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        # q_k [B, T, H + Hkv, D], v [B, T, Hkv, D] -> [B, T, H * D]
+    def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        return F.embedding(tokens.reshape(-1), self.embedding_table())
+
+    def _causal_attention(self, qk: torch.Tensor, v: torch.Tensor, batch: int) -> torch.Tensor:
+        # qk [B*T, H + Hkv, D], v [B*T, Hkv, D] -> [B*T, H * D]
         n_heads = self.args.n_heads
-        q = q_k[:, :, :n_heads].transpose(1, 2)
-        k = q_k[:, :, n_heads:].transpose(1, 2)
-        out = F.scaled_dot_product_attention(q, k, v.transpose(1, 2), is_causal=True, enable_gqa=True)
-        return out.transpose(1, 2).flatten(2)
+        qk = qk.view(batch, -1, *qk.shape[1:]).transpose(1, 2)
+        out = F.scaled_dot_product_attention(
+            qk[:, :n_heads],
+            qk[:, n_heads:],
+            v.view(batch, -1, *v.shape[1:]).transpose(1, 2),
+            is_causal=True,
+            enable_gqa=True,
+        )
+        return out.transpose(1, 2).reshape(qk.shape[2] * batch, -1)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """Logits ``[B, T, vocab]`` for whole sequences ``tokens [B, T]``, causal, no cache."""
-        positions = torch.arange(tokens.shape[1], device=tokens.device)
+        batch, length = tokens.shape
+        positions = torch.arange(length, device=tokens.device).repeat(batch)
         cos, sin = cos_sin(self.inv_freq, positions, self.dtype)
-        h = self._run(
-            F.embedding(tokens, self.tok_embeddings), cos, sin, lambda _i, qk, v: self._causal_attend(qk, v)
-        )
-        return self._logits(h)
+        h = self._run(self._embed(tokens), cos, sin, lambda _i, qk, v: self._causal_attention(qk, v, batch))
+        return self._logits(h).view(batch, length, -1)
 
     def prefill(self, tokens: torch.Tensor, cache: KVCache, slot: int) -> torch.Tensor:
         """Run a prompt ``tokens [T]`` from position 0 into ``slot`` of ``cache``; logits ``[vocab]`` of its last token."""
         length = tokens.shape[0]
         cache.reserve(length)
-        positions = torch.arange(length, device=tokens.device)
-        cos, sin = cos_sin(self.inv_freq, positions, self.dtype)
+        cos, sin = cos_sin(self.inv_freq, torch.arange(length, device=tokens.device), self.dtype)
         n_heads = self.args.n_heads
 
         def attend(i: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-            cache.keys[i][slot, :, :length].copy_(qk[0, :, n_heads:].transpose(0, 1))
-            cache.values[i][slot, :, :length].copy_(v[0].transpose(0, 1))
-            return self._causal_attend(qk, v)
+            cache.keys[i][slot, :, :length].copy_(qk[:, n_heads:].transpose(0, 1))
+            cache.values[i][slot, :, :length].copy_(v.transpose(0, 1))
+            return self._causal_attention(qk, v, 1)
 
-        h = self._run(F.embedding(tokens.unsqueeze(0), self.tok_embeddings), cos, sin, attend)
-        return self._logits(h[0, -1])
+        h = self._run(self._embed(tokens), cos, sin, attend)
+        return self._logits(h[-1:])[0]
 
     def decode(self, tokens: torch.Tensor, positions: list[int], cache: KVCache) -> torch.Tensor:
         """One step for the sequences in slots ``0..n-1``: ``tokens [n]`` at ``positions``; logits ``[n, vocab]``.
@@ -211,9 +241,10 @@ class LlamaModel(nn.Module):
         length = max(positions) + 1
         n_heads, groups, n_kv = self.args.n_heads, self._groups, self.args.n_kv_heads
         keys, values = cache.keys, cache.values
+        pos_t = torch.tensor(positions, device=tokens.device)
         mask: torch.Tensor | None = None
+        write: Callable[[int, torch.Tensor, torch.Tensor], None]
         if n == 1:
-            pos_t = torch.tensor(positions, device=tokens.device)
             p = positions[0]
 
             def write(i: int, k: torch.Tensor, v: torch.Tensor) -> None:
@@ -221,29 +252,27 @@ class LlamaModel(nn.Module):
                 values[i][0, :, p].copy_(v[0])
 
         else:
-            pos_t = torch.tensor(positions, device=tokens.device)
-            rows = torch.arange(n, device=tokens.device)
-            index = (rows, pos_t)
+            index = (torch.arange(n, device=tokens.device), pos_t)
             if min(positions) + 1 != length:
-                mask = (torch.arange(length, device=tokens.device) <= pos_t.unsqueeze(1)).view(
-                    n, 1, 1, length
-                )
+                # rows shorter than the longest must not see the (stale) positions past their end
+                mask = (torch.arange(length, device=tokens.device) <= pos_t.unsqueeze(1)).view(n, 1, 1, length)
 
             def write(i: int, k: torch.Tensor, v: torch.Tensor) -> None:
-                # [n, Hkv, D] into [slot, :, position] of each row
+                # [n, Hkv, D] into [row, :, position] of each row's slot
                 keys[i].transpose(1, 2).index_put_(index, k)
                 values[i].transpose(1, 2).index_put_(index, v)
 
-        cos, sin = cos_sin(self.inv_freq, pos_t.unsqueeze(1), self.dtype)
+        cos, sin = cos_sin(self.inv_freq, pos_t, self.dtype)
 
         def attend(i: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-            write(i, qk[:, 0, n_heads:], v[:, 0])
-            # a decode step's query heads regroup under their KV head: [n, Hkv, groups, D]
-            q = qk[:, 0, :n_heads].view(n, n_kv, groups, -1)
+            write(i, qk[:, n_heads:], v)
+            # one query per sequence: its heads regroup under their KV head as [n, Hkv, groups, D]
             out = F.scaled_dot_product_attention(
-                q, keys[i][:n, :, :length], values[i][:n, :, :length], attn_mask=mask
+                qk[:, :n_heads].view(n, n_kv, groups, -1),
+                keys[i][:n, :, :length],
+                values[i][:n, :, :length],
+                attn_mask=mask,
             )
-            return out.reshape(n, 1, n_heads * self.args.head_dim)
+            return out.reshape(n, -1)
 
-        h = self._run(F.embedding(tokens.unsqueeze(1), self.tok_embeddings), cos, sin, attend)
-        return self._logits(h[:, 0])
+        return self._logits(self._run(self._embed(tokens), cos, sin, attend))

@@ -129,13 +129,13 @@ class GenerationScheduler:
     def _admit(self, batch: DecodeBatch, request: _Request) -> None:
         try:
             token = batch.admit(request.seq)
-        except Exception as exc:
+        except Exception as exc:  # handed to the request's consumer, which re-raises it
             self._deliver(request, exc)
             return
-        self._deliver(request, token)
         if token.finish_reason is None:
             with self._cond:
                 self._active.append(request)
+        self._deliver(request, token)
 
     def _step(self, batch: DecodeBatch) -> None:
         if not batch.active:
@@ -151,15 +151,13 @@ class GenerationScheduler:
             for request in failed:
                 self._deliver(request, exc)
             return
-        finished = []
-        for seq, token in results:
-            request = by_seq[id(seq)]
-            self._deliver(request, token)
-            if token.finish_reason is not None:
-                finished.append(request)
+        finished = {id(seq) for seq, token in results if token.finish_reason is not None}
         if finished:
+            # book-keeping first, so a consumer that sees its last token also sees its slot freed
             with self._cond:
-                self._active = [r for r in self._active if r not in finished]
+                self._active = [r for r in self._active if id(r.seq) not in finished]
+        for seq, token in results:
+            self._deliver(by_seq[id(seq)], token)
 
     def _fail_all(self, error: BaseException) -> None:
         with self._cond:
