@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import statistics
 import time
 import warnings
@@ -75,6 +76,7 @@ def main() -> None:
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    os.environ.setdefault("TQDM_DISABLE", "1")  # transformers' GGUF conversion progress bar
     dtype = getattr(torch, args.dtype)
     folder = smollm2_folder()
 

@@ -47,6 +47,14 @@ class ResolutionProblem:
     expected: str = ""
 
 
+class ProviderStartupError(Exception):
+    """A provider's factory or ``initialize()`` failed; names the provider (the cause is chained)."""
+
+    def __init__(self, request: ProviderRequest, cause: BaseException) -> None:
+        self.request = request
+        super().__init__(f"{request.path}: {request.label} failed to start: {type(cause).__name__}: {cause}")
+
+
 class ResolutionError(Exception):
     """Providers cannot be wired together; carries every problem found."""
 
@@ -118,7 +126,13 @@ class Resolver:
         """Create and initialize every provider in order; on failure shut down what was built."""
         try:
             for request in self.order():
-                self.instances.append(ProviderInstance(request, await self._create(request)))
+                try:
+                    impl = await self._create(request)
+                except (ResolutionError, ProviderStartupError):
+                    raise
+                except Exception as exc:  # named and chained: the operator must learn which provider failed
+                    raise ProviderStartupError(request, exc) from exc
+                self.instances.append(ProviderInstance(request, impl))
         except BaseException:
             await self.shutdown()
             raise

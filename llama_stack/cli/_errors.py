@@ -18,7 +18,7 @@ def config_errors_exit(path: Path | None = None) -> Iterator[None]:
     # imported here, not at the top: `llama-stack --help` should not pay for pydantic and the contract
     from ..config import ConfigError
     from ..plugins import PluginError
-    from ..resolver import ResolutionError
+    from ..resolver import ProviderStartupError, ResolutionError
 
     try:
         yield
@@ -36,3 +36,8 @@ def config_errors_exit(path: Path | None = None) -> Iterator[None]:
     except PluginError as exc:
         print(f"plugin error: {exc}", file=sys.stderr)
         raise typer.Exit(CONFIG_EXIT_CODE) from None
+    except ProviderStartupError as exc:
+        # the config was valid; the provider's engine, files or network were not: exit 1, like a busy port
+        prefix = f"{path}: " if path else ""
+        print(f"{prefix}{exc}", file=sys.stderr)
+        raise typer.Exit(1) from None

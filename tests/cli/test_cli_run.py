@@ -76,3 +76,19 @@ def test_run_on_a_busy_port_exits_1(cli: Cli) -> None:
     assert second.returncode == 1
     assert str(first.port) in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def test_a_provider_that_fails_to_start_exits_1_naming_it(cli: Cli) -> None:
+    path = cli.cwd / "broken-checkpoint.yaml"
+    path.write_text(
+        "version: 2\nname: broken-checkpoint\napis: [inference, models, inspect, providers]\n"
+        "providers:\n  inference:\n    - provider_id: mr\n      provider_type: inline::meta-reference\n"
+        "      config:\n        models:\n          - {model_id: x, checkpoint: /nonexistent/model.gguf}\n"
+    )
+    result = cli.run("run", str(path), "--port", "0")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"{path}: providers.inference[0]: provider 'mr' (inline::meta-reference) failed to start: "
+        "FileNotFoundError: checkpoint '/nonexistent/model.gguf' does not exist"
+    )

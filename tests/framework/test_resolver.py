@@ -6,7 +6,13 @@ from typing import Any
 
 import pytest
 
-from llama_stack.resolver import ProviderInstance, ProviderRequest, ResolutionError, Resolver
+from llama_stack.resolver import (
+    ProviderInstance,
+    ProviderRequest,
+    ProviderStartupError,
+    ResolutionError,
+    Resolver,
+)
 from llama_stack_api import Api, ProviderSpec
 
 # Factories the specs below point at (resolved by "module:attribute" like real providers).
@@ -141,6 +147,10 @@ async def test_failure_midway_shuts_down_what_was_built() -> None:
     a = ProviderRequest(api=Api.inspect, provider_id="a", spec=spec(), config={"name": "a"})
     bad_spec = spec("make_failing", deps=(Api.inspect,), api=Api.providers)
     bad = ProviderRequest(api=Api.providers, provider_id="bad", spec=bad_spec, config={"name": "bad"})
-    with pytest.raises(RuntimeError, match="engine not found"):
+    with pytest.raises(ProviderStartupError) as caught:
         await Resolver([a, bad], single).build()
+    assert str(caught.value) == (
+        "providers.providers[0]: provider 'bad' (inline::test) failed to start: RuntimeError: engine not found"
+    )
+    assert isinstance(caught.value.__cause__, RuntimeError)
     assert STOPPED == ["a"]

@@ -255,7 +255,9 @@ class LlamaModel(nn.Module):
             index = (torch.arange(n, device=tokens.device), pos_t)
             if min(positions) + 1 != length:
                 # rows shorter than the longest must not see the (stale) positions past their end
-                mask = (torch.arange(length, device=tokens.device) <= pos_t.unsqueeze(1)).view(n, 1, 1, length)
+                mask = (torch.arange(length, device=tokens.device) <= pos_t.unsqueeze(1)).view(
+                    n, 1, 1, length
+                )
 
             def write(i: int, k: torch.Tensor, v: torch.Tensor) -> None:
                 # [n, Hkv, D] into [row, :, position] of each row's slot
