@@ -105,7 +105,15 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
 
     config = load_stack_config(path, registry, {})
     assert config.name == "starter"
-    assert config.apis == [Api.models, Api.inspect, Api.providers]
+    assert config.apis == [Api.inference, Api.models, Api.inspect, Api.providers]
+    # offline and local by default; the remote engines stay off until their env is set
+    enabled = [(e.provider_id, e.provider_type) for e in config.providers[Api.inference]]
+    assert enabled == [
+        ("meta-reference", "inline::meta-reference"),
+        ("sentence-transformers", "inline::sentence-transformers"),
+    ]
+    with_vllm = load_stack_config(path, registry, {"VLLM_URL": "http://127.0.0.1:9/v1"})
+    assert "vllm" in [e.provider_id for e in with_vllm.providers[Api.inference]]
     assert (config.server.host, config.server.port) == ("127.0.0.1", 8321)
     storage = config.resolved_storage()
     assert isinstance(storage.kvstore, SqliteKVStoreConfig)

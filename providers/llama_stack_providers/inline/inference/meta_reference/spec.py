@@ -18,6 +18,7 @@ PROVIDER_SPECS = [
             "jinja2",
             "llama-models==0.3.0",
             "safetensors",
+            "pillow",  # llama-models imports PIL
         ),
         description=(
             "Llama-architecture models in process with a pure-torch engine: Meta checkpoints, HF safetensors "
