@@ -134,8 +134,11 @@ def _routed_method(spec: MethodSpec) -> Callable[..., Coroutine[Any, Any, Any]]:
     signature = spec.signature
 
     async def method(self: Router, *args: Any, **kwargs: Any) -> Any:
-        arguments = signature.bind(self, *args, **kwargs).arguments
-        arguments.pop("self")
+        if args:
+            arguments = signature.bind(self, *args, **kwargs).arguments
+            arguments.pop("self")
+        else:
+            arguments = kwargs  # the server and the clients call by keyword: skip the costly bind
         if key is None:
             return await getattr(self.sole_provider(spec.name), spec.name)(**arguments)
         return await self.dispatch(spec, key, arguments)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import types
@@ -137,37 +138,32 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
 async def _unless_disconnected(request: Request, call: Coroutine[Any, Any, Any]) -> Any:
     """Await ``call``, cancelling it if the client disconnects first.
 
-    The call's own exception is caught inside the task group and re-raised
-    outside it, so callers see the error itself rather than an ExceptionGroup.
+    One small watcher task per request (not a task group: this is the hot
+    path) waits for ``http.disconnect`` and cancels the serving task.
     """
-    result: Any = None
-    error: BaseException | None = None
+    serving = asyncio.current_task()
+    assert serving is not None
     disconnected = False
-    async with anyio.create_task_group() as group:
 
-        async def watch() -> None:
-            nonlocal disconnected
-            while True:
-                message = await request.receive()
-                if message["type"] == "http.disconnect":
-                    disconnected = True
-                    group.cancel_scope.cancel()
-                    return
+    async def watch() -> None:
+        nonlocal disconnected
+        while True:
+            message = await request.receive()
+            if message["type"] == "http.disconnect":
+                disconnected = True
+                serving.cancel()
+                return
 
-        group.start_soon(watch)
-        try:
-            result = await call
-        except anyio.get_cancelled_exc_class():
-            raise
-        except Exception as exc:  # re-raised below, outside the group
-            error = exc
-        finally:
-            group.cancel_scope.cancel()
-    if disconnected:
-        raise ClientDisconnected()
-    if error is not None:
-        raise error
-    return result
+    watcher = asyncio.get_running_loop().create_task(watch())
+    try:
+        return await call
+    except asyncio.CancelledError:
+        if disconnected:
+            serving.uncancel()  # the cancellation was ours, and it is handled here
+            raise ClientDisconnected() from None
+        raise
+    finally:
+        watcher.cancel()
 
 
 def _is_list(annotation: Any) -> bool:
