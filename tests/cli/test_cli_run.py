@@ -91,5 +91,5 @@ def test_a_provider_that_fails_to_start_exits_1_naming_it(cli: Cli) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
         f"{path}: providers.inference[0]: provider 'mr' (inline::meta-reference) failed to start: "
-        "FileNotFoundError: checkpoint '/nonexistent/model.gguf' does not exist"
+        "FileNotFoundError: checkpoint path /nonexistent/model.gguf does not exist"
     )

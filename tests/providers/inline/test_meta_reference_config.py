@@ -58,3 +58,15 @@ def test_registered_and_cheap_to_import() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_a_name_in_the_checkpoint_store_resolves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from llama_stack_providers.inline.inference.meta_reference.config import resolve_checkpoint
+
+    monkeypatch.setenv("LLAMA_STACK_HOME", str(tmp_path))
+    stored = tmp_path / "checkpoints" / "my-import"
+    stored.mkdir(parents=True)
+    (stored / "model.gguf").write_bytes(b"GGUF")
+    assert resolve_checkpoint("my-import") == stored / "model.gguf"
+    with pytest.raises(FileNotFoundError, match="llama-stack model import"):
+        resolve_checkpoint("not-imported")

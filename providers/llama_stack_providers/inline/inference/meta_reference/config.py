@@ -17,6 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from llama_stack_providers.utils.checkpoints import CheckpointError
+from llama_stack_providers.utils.checkpoints import resolve_checkpoint as resolve_stored_checkpoint
+
 PACKAGE_PREFIX = "pkg:"
 _MODEL_SUFFIXES = (".gguf", ".safetensors", ".pth")
 
@@ -73,14 +76,19 @@ class MetaReferenceInferenceConfig(BaseModel):
 
 
 def resolve_checkpoint(checkpoint: str) -> Path:
-    """The filesystem path of ``checkpoint``, with ``pkg:<package>[/<file>]`` resolved.
+    """The filesystem path of ``checkpoint``: ``pkg:<package>[/<file>]``, a path, or a name in the
+    checkpoint store (``llama-stack model import`` / ``download``).
 
     Raises ``FileNotFoundError`` saying what to install or fix.
     """
     if not checkpoint.startswith(PACKAGE_PREFIX):
-        path = Path(checkpoint).expanduser()
-        if not path.exists():
-            raise FileNotFoundError(f"checkpoint {checkpoint!r} does not exist")
+        try:
+            path = resolve_stored_checkpoint(checkpoint)
+        except CheckpointError as exc:
+            raise FileNotFoundError(str(exc)) from None
+        ggufs = sorted(path.glob("*.gguf")) if path.is_dir() else []
+        if len(ggufs) == 1 and not (path / "config.json").exists() and not (path / "params.json").exists():
+            return ggufs[0]  # an imported GGUF lives in a folder of its own
         return path
     package, _, filename = checkpoint.removeprefix(PACKAGE_PREFIX).partition("/")
     spec = importlib.util.find_spec(package) if package else None
