@@ -15,13 +15,16 @@ speed excludes the prompt. Three figures per engine: the wall-clock rate of
 the decode phase (median over rounds), the median per-token rate, and the
 fastest-decile per-token rate — on a shared machine the last is the best
 estimate of what each engine does undisturbed. Prints the ratios, and whether
-the two token sequences match (the length of the common prefix if not).
+the two token sequences match (the length of the common prefix if not),
+and one run of ours through ``GenerationScheduler`` (its worker thread).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
+import itertools
 import os
 import statistics
 import time
@@ -33,9 +36,11 @@ from typing import Any
 import torch
 
 from llama_stack_providers.inline.inference.meta_reference.engine import (
+    GenerationScheduler,
     Generator,
     SamplingOptions,
     load_checkpoint,
+    release_thread_pool,
 )
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -58,7 +63,7 @@ class Timings:
 
     def add(self, stamps: list[float]) -> float:
         """Record one run from its token time stamps (the first is the end of the prompt); its decode rate."""
-        gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(stamps)]
         self.intervals += gaps
         self.rates.append(len(gaps) / (stamps[-1] - stamps[0]))
         return self.rates[-1]
@@ -75,6 +80,22 @@ def ours_run(generator: Generator, prompt: list[int], tokens: int) -> tuple[list
         stamps.append(time.perf_counter())
         ids.append(token.token_id)
     return stamps, ids
+
+
+def scheduler_run(generator: Generator, prompt: list[int], tokens: int) -> list[float]:
+    """Time stamps of one greedy run through ``GenerationScheduler`` (its worker thread, an event loop)."""
+
+    async def go() -> list[float]:
+        scheduler = GenerationScheduler(generator, max_batch_size=4)
+        stamps = []
+        try:
+            async for _ in scheduler.stream(prompt, SamplingOptions(max_new_tokens=tokens), set()):
+                stamps.append(time.perf_counter())
+        finally:
+            await scheduler.aclose()
+        return stamps
+
+    return asyncio.run(go())
 
 
 def hf_run(model: Any, prompt: torch.Tensor, tokens: int) -> tuple[list[float], list[int]]:
@@ -132,11 +153,16 @@ def main() -> None:
     hf_load = time.perf_counter() - start
 
     encoded = tokenizer.apply_chat_template(
-        [{"role": "user", "content": QUESTION}], add_generation_prompt=True, return_tensors="pt", return_dict=True
+        [{"role": "user", "content": QUESTION}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
     )
     prompt_tensor = encoded["input_ids"]
     prompt = prompt_tensor[0].tolist()
-    print(f"threads={torch.get_num_threads()} dtype={args.dtype} prompt={len(prompt)} tokens, new={args.tokens}")
+    print(
+        f"threads={torch.get_num_threads()} dtype={args.dtype} prompt={len(prompt)} tokens, new={args.tokens}"
+    )
     print(f"load: ours {ours_load:.2f} s, transformers {hf_load:.2f} s")
 
     ours_run(generator, prompt, 8)  # warm-up: first calls allocate and pick kernels
@@ -154,7 +180,13 @@ def main() -> None:
 
     names = ("wall clock (median round)", "per token (median)", "per token (fastest decile)")
     for name, mine, theirs in zip(names, ours.summary(), hf.summary(), strict=True):
-        print(f"{name:27s} ours {mine:6.1f} tok/s   transformers {theirs:6.1f} tok/s   ratio {mine / theirs:.2f}x")
+        print(
+            f"{name:27s} ours {mine:6.1f} tok/s   transformers {theirs:6.1f} tok/s   ratio {mine / theirs:.2f}x"
+        )
+    release_thread_pool()  # transformers ran last on this thread; see the engine's _threads module
+    via_scheduler = Timings()
+    via_scheduler.add(scheduler_run(generator, prompt, args.tokens))
+    print(f"ours through GenerationScheduler (worker thread): {via_scheduler.rates[0]:6.1f} tok/s")
     if ours_ids == hf_ids:
         print(f"token sequences: identical ({len(ours_ids)} tokens)")
     else:

@@ -200,8 +200,10 @@ def hf_config(spec: TinyLlama) -> dict[str, object]:
     return config
 
 
-def write_hf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], folder: Path) -> Path:
-    """``config.json`` (llama, rope_scaling llama3) + ``model.safetensors`` (bf16) + tokenizer files.
+def write_hf_checkpoint(
+    spec: TinyLlama, weights: dict[str, torch.Tensor], folder: Path, *, dtype: torch.dtype = torch.bfloat16
+) -> Path:
+    """``config.json`` (llama, rope_scaling llama3) + ``model.safetensors`` (``dtype``, bf16 by default) + tokenizer files.
 
     The Llama 3 vocabulary travels as ``original/tokenizer.model``, as in Meta's HF
     repositories; a small vocabulary as a word-level ``tokenizer.json`` (token i is ``<ti>``).
@@ -209,7 +211,7 @@ def write_hf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], folde
     from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.bfloat16().contiguous() for k, v in hf_state_dict(spec, weights).items()}
+    state = {k: v.to(dtype).contiguous() for k, v in hf_state_dict(spec, weights).items()}
     save_file(state, str(folder / "model.safetensors"), metadata={"format": "pt"})
     (folder / "config.json").write_text(json.dumps(hf_config(spec), indent=2))
     bos, eos = _special_ids(spec)
@@ -299,12 +301,30 @@ def _llama3_token_strings() -> list[str]:
     return tokens + specials
 
 
-def write_gguf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], path: Path) -> Path:
+def quantized_weights(weights: dict[str, torch.Tensor], quantization: str) -> dict[str, torch.Tensor]:
+    """The weights a GGUF file written with ``quantization`` really holds: its layer matrices rounded-trip."""
+    import gguf
+
+    qtype = gguf.GGMLQuantizationType[quantization]
+    out = dict(weights)
+    for name, tensor in weights.items():
+        if name.startswith("layers.") and tensor.ndim == 2:
+            # blocks run along each row, so the Q/K row permutations commute with quantisation
+            data = gguf.quants.quantize(tensor.numpy(), qtype)
+            out[name] = torch.from_numpy(gguf.quants.dequantize(data, qtype).copy())
+    return out
+
+
+def write_gguf_checkpoint(
+    spec: TinyLlama, weights: dict[str, torch.Tensor], path: Path, *, quantization: str | None = None
+) -> Path:
     """A llama-architecture GGUF file converted from the HF state dict the way llama.cpp does.
 
-    2-D tensors: attention F16, feed-forward BF16, embeddings F16; norms and
-    ``rope_freqs`` F32. Tokenizer metadata: the Llama 3 token strings and types
-    (``gpt2`` / ``llama-bpe``) without merges, bos/eos/eot/eom ids and a chat template.
+    2-D tensors: attention F16, feed-forward BF16, embeddings F16 — or every
+    layer matrix in ``quantization`` (a ``gguf.GGMLQuantizationType`` name such
+    as ``Q4_0``, ``Q4_1``, ``Q5_0``, ``Q8_0``; see ``quantized_weights``); norms
+    and ``rope_freqs`` F32. Tokenizer metadata: the Llama 3 token strings and
+    types (``gpt2`` / ``llama-bpe``) without merges, bos/eos/eot/eom ids and a chat template.
     """
     import gguf
 
@@ -345,10 +365,12 @@ def write_gguf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], pat
     def f16(a: np.ndarray) -> np.ndarray:
         return a.astype(np.float16)
 
-    def bf16(a: np.ndarray) -> tuple[np.ndarray, gguf.GGMLQuantizationType]:
-        return gguf.quants.quantize(
-            a.astype(np.float32), gguf.GGMLQuantizationType.BF16
-        ), gguf.GGMLQuantizationType.BF16
+    def add_matrix(name: str, a: np.ndarray, default: str) -> None:
+        qtype = gguf.GGMLQuantizationType[quantization or default]
+        if qtype == gguf.GGMLQuantizationType.F16:
+            writer.add_tensor(name, f16(a))
+        else:
+            writer.add_tensor(name, gguf.quants.quantize(a.astype(np.float32), qtype), raw_dtype=qtype)
 
     writer.add_tensor("token_embd.weight", f16(hf["model.embed_tokens.weight"]))
     writer.add_tensor("output_norm.weight", hf["model.norm.weight"].astype(np.float32))
@@ -359,22 +381,15 @@ def write_gguf_checkpoint(spec: TinyLlama, weights: dict[str, torch.Tensor], pat
     for i in range(spec.n_layers):
         p, b = f"model.layers.{i}.", f"blk.{i}."
         writer.add_tensor(b + "attn_norm.weight", hf[p + "input_layernorm.weight"].astype(np.float32))
-        writer.add_tensor(
-            b + "attn_q.weight", f16(hf_to_gguf_qk(hf[p + "self_attn.q_proj.weight"], spec.n_heads))
+        add_matrix(b + "attn_q.weight", hf_to_gguf_qk(hf[p + "self_attn.q_proj.weight"], spec.n_heads), "F16")
+        add_matrix(
+            b + "attn_k.weight", hf_to_gguf_qk(hf[p + "self_attn.k_proj.weight"], spec.n_kv_heads), "F16"
         )
-        writer.add_tensor(
-            b + "attn_k.weight", f16(hf_to_gguf_qk(hf[p + "self_attn.k_proj.weight"], spec.n_kv_heads))
-        )
-        writer.add_tensor(b + "attn_v.weight", f16(hf[p + "self_attn.v_proj.weight"]))
-        writer.add_tensor(b + "attn_output.weight", f16(hf[p + "self_attn.o_proj.weight"]))
+        add_matrix(b + "attn_v.weight", hf[p + "self_attn.v_proj.weight"], "F16")
+        add_matrix(b + "attn_output.weight", hf[p + "self_attn.o_proj.weight"], "F16")
         writer.add_tensor(b + "ffn_norm.weight", hf[p + "post_attention_layernorm.weight"].astype(np.float32))
-        for gguf_name, hf_name in (
-            ("ffn_gate", "gate_proj"),
-            ("ffn_up", "up_proj"),
-            ("ffn_down", "down_proj"),
-        ):
-            data, qtype = bf16(hf[f"{p}mlp.{hf_name}.weight"])
-            writer.add_tensor(f"{b}{gguf_name}.weight", data, raw_dtype=qtype)
+        for part in ("gate", "up", "down"):
+            add_matrix(f"{b}ffn_{part}.weight", hf[f"{p}mlp.{part}_proj.weight"], "BF16")
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()

@@ -28,6 +28,7 @@ from tests.support.tiny_llama import (
     EOM_ID,
     EOT_ID,
     TinyLlama,
+    quantized_weights,
     tiny_llama_weights,
     write_gguf_checkpoint,
     write_hf_checkpoint,
@@ -246,3 +247,46 @@ def test_truncated_gguf(checkpoints: dict[str, Path], tmp_path: Path) -> None:
     path.write_bytes(checkpoints["gguf"].read_bytes()[:100_000])
     with pytest.raises(CheckpointError, match="cannot read it as GGUF"):
         load_checkpoint(path)
+
+
+@pytest.mark.parametrize("quantization", ["Q4_0", "Q4_1", "Q5_0", "Q8_0"])
+def test_quantized_gguf_is_dequantised_exactly(tmp_path: Path, quantization: str) -> None:
+    # the reference: the same dequantised numbers as a float32 HF checkpoint
+    spec = TinyLlama(vocab_size=512, max_seq_len=256, seed=7)
+    weights = tiny_llama_weights(spec)
+    gguf_file = write_gguf_checkpoint(spec, weights, tmp_path / "q.gguf", quantization=quantization)
+    reference = write_hf_checkpoint(
+        spec, quantized_weights(weights, quantization), tmp_path / "hf", dtype=torch.float32
+    )
+    ids = torch.randint(0, 512, (1, 64), generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        quantized = load_checkpoint(gguf_file).model(ids)
+        expected = load_checkpoint(reference).model(ids)
+        unquantized = load_checkpoint(write_hf_checkpoint(spec, weights, tmp_path / "plain")).model(ids)
+    torch.testing.assert_close(quantized, expected, atol=1e-4, rtol=1e-4)
+    assert (quantized - unquantized).abs().max() > 1e-3  # the quantisation really happened
+
+
+def test_model_parallel_meta_shards_are_merged(checkpoints: dict[str, Path], tmp_path: Path) -> None:
+    # two consolidated.*.pth shards as Meta's model-parallel writer splits them
+    weights = tiny_llama_weights(SPEC)
+    shards: list[dict[str, torch.Tensor]] = [{}, {}]
+    for name, tensor in weights.items():
+        if tensor.ndim == 1:
+            parts = [tensor, tensor]
+        elif name.endswith(("attention.wo.weight", "feed_forward.w2.weight")):
+            parts = list(tensor.chunk(2, dim=1))
+        else:
+            parts = list(tensor.chunk(2, dim=0))
+        for shard, part in zip(shards, parts, strict=True):
+            shard[name] = part.bfloat16().clone()
+    folder = tmp_path / "sharded"
+    folder.mkdir()
+    for i, shard in enumerate(shards):
+        torch.save(shard, folder / f"consolidated.{i:02d}.pth")
+    for extra in ("params.json", "tokenizer.model"):
+        (folder / extra).write_bytes((checkpoints["meta"] / extra).read_bytes())
+    with torch.inference_mode():
+        merged = load_checkpoint(folder).model(PROMPT[:, :32])
+        single = load_checkpoint(checkpoints["meta"]).model(PROMPT[:, :32])
+    torch.testing.assert_close(merged, single, atol=1e-5, rtol=1e-5)

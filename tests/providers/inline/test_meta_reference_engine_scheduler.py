@@ -144,3 +144,27 @@ async def test_closed_scheduler_refuses_and_fails_running_requests(generator: Ge
             pass
     with pytest.raises(ProviderUnavailableError, match="closed"):
         await anext(scheduler.stream([1, 2], SamplingOptions(max_new_tokens=2), set()))
+
+
+async def test_a_failing_step_fails_its_requests_and_the_scheduler_carries_on(generator: Generator) -> None:
+    original = generator.model.decode
+    calls = 0
+
+    def flaky(*args: object, **kwargs: object) -> torch.Tensor:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("simulated engine failure")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    generator.model.decode = flaky  # type: ignore[method-assign]
+    scheduler = GenerationScheduler(generator, max_batch_size=2)
+    try:
+        with pytest.raises(RuntimeError, match="simulated engine failure"):
+            await collect(scheduler, [1, 2, 3], SamplingOptions(max_new_tokens=10))
+        tokens = await collect(scheduler, [1, 2, 3], SamplingOptions(max_new_tokens=4))
+        assert [t.finish_reason for t in tokens] == [None, None, None, "length"]
+        assert scheduler.active_requests == 0
+    finally:
+        await scheduler.aclose()
+        del generator.model.decode

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from ._args import ModelArgs, RopeScaling
-from ._batch import DecodeBatch, Sequence
+from ._batch import DecodeBatch, SequenceState
 from ._checkpoint import LoadedCheckpoint, TokenizerSpec
 from ._errors import CheckpointError, ContextLengthError
 from ._generator import Generator
@@ -17,6 +17,7 @@ from ._load import default_dtype, load_checkpoint
 from ._model import LlamaModel
 from ._sampling import GeneratedToken, SamplingOptions
 from ._scheduler import GenerationScheduler
+from ._threads import release_thread_pool
 
 __all__ = [
     "CheckpointError",
@@ -31,8 +32,9 @@ __all__ = [
     "ModelArgs",
     "RopeScaling",
     "SamplingOptions",
-    "Sequence",
+    "SequenceState",
     "TokenizerSpec",
     "default_dtype",
     "load_checkpoint",
+    "release_thread_pool",
 ]

@@ -18,7 +18,7 @@ from ._sampling import GeneratedToken, SamplingOptions, TokenSampler
 
 
 @dataclass(eq=False)
-class Sequence:
+class SequenceState:
     """One request's progress: its prompt, sampler, budget and where it stands in the cache."""
 
     prompt_ids: list[int]
@@ -42,13 +42,13 @@ class DecodeBatch:
         self.slots = slots
         with torch.inference_mode():
             self.cache = KVCache(model.args, slots=slots, device=model.device, dtype=model.dtype)
-        self.active: list[Sequence] = []
+        self.active: list[SequenceState] = []
 
     @property
     def free(self) -> int:
         return self.slots - len(self.active)
 
-    def admit(self, seq: Sequence) -> GeneratedToken:
+    def admit(self, seq: SequenceState) -> GeneratedToken:
         """Prefill ``seq``'s prompt into a free slot and return its first token.
 
         A sequence that finishes on that token does not stay in the batch.
@@ -64,7 +64,7 @@ class DecodeBatch:
             self.active.append(seq)
         return token
 
-    def step(self) -> list[tuple[Sequence, GeneratedToken]]:
+    def step(self) -> list[tuple[SequenceState, GeneratedToken]]:
         """One decode step for every active sequence; finished ones leave the batch."""
         if not self.active:
             return []
@@ -83,7 +83,7 @@ class DecodeBatch:
                 self.evict(seq)
         return out
 
-    def evict(self, seq: Sequence) -> None:
+    def evict(self, seq: SequenceState) -> None:
         """Remove ``seq`` (finished or cancelled), moving the last sequence into its slot."""
         try:
             slot = self.active.index(seq)
@@ -95,7 +95,7 @@ class DecodeBatch:
                 self.cache.move(len(self.active), slot, last.position)
             self.active[slot] = last
 
-    def _emit(self, seq: Sequence, logits: torch.Tensor) -> GeneratedToken:
+    def _emit(self, seq: SequenceState, logits: torch.Tensor) -> GeneratedToken:
         token_id = seq.sampler.choose(logits)
         seq.generated += 1
         seq.next_input = token_id

@@ -8,10 +8,11 @@ import torch
 
 from llama_stack_api.errors import InvalidRequestError
 
-from ._batch import DecodeBatch, Sequence
+from ._batch import DecodeBatch, SequenceState
 from ._checkpoint import LoadedCheckpoint
 from ._errors import ContextLengthError
 from ._sampling import GeneratedToken, SamplingOptions, TokenSampler
+from ._threads import release_thread_pool
 
 
 class Generator:
@@ -39,8 +40,8 @@ class Generator:
 
     def start(
         self, prompt_ids: list[int], options: SamplingOptions, stop_token_ids: Iterable[int]
-    ) -> Sequence:
-        """Validate a request and make its ``Sequence``; raises before any model work.
+    ) -> SequenceState:
+        """Validate a request and make its ``SequenceState``; raises before any model work.
 
         Raises ``ContextLengthError`` when the prompt leaves no room for a reply,
         ``InvalidRequestError`` for an empty prompt or token ids outside the vocabulary.
@@ -55,7 +56,7 @@ class Generator:
             raise InvalidRequestError(
                 f"token id {bad} is outside the model's vocabulary of {self.args.vocab_size}", param="prompt"
             )
-        return Sequence(
+        return SequenceState(
             prompt_ids=prompt,
             options=options,
             stop_token_ids=frozenset(stop_token_ids),
@@ -77,12 +78,15 @@ class Generator:
         seq = self.start(prompt_ids, options, stop_token_ids)
         return self._run(seq)
 
-    def _run(self, seq: Sequence) -> Iterator[GeneratedToken]:
-        batch = self.new_batch(1)
-        yield batch.admit(seq)
-        while batch.active:
-            for _, token in batch.step():
-                yield token
+    def _run(self, seq: SequenceState) -> Iterator[GeneratedToken]:
+        try:
+            batch = self.new_batch(1)
+            yield batch.admit(seq)
+            while batch.active:
+                for _, token in batch.step():
+                    yield token
+        finally:
+            release_thread_pool()  # this thread may not run torch again soon; see _threads
 
     def logits(self, token_ids: list[int]) -> torch.Tensor:
         """Logits ``[len(token_ids), vocab]`` (float32, on CPU) of a full forward pass without a cache."""
@@ -90,6 +94,9 @@ class Generator:
             raise InvalidRequestError("no tokens to score", param="prompt")
         if len(token_ids) > self.max_seq_len:
             raise ContextLengthError(len(token_ids), self.max_seq_len)
-        with torch.inference_mode():
-            tokens = torch.tensor([token_ids], device=self.model.device)
-            return self.model.forward(tokens)[0].float().cpu()
+        try:
+            with torch.inference_mode():
+                tokens = torch.tensor([token_ids], device=self.model.device)
+                return self.model.forward(tokens)[0].float().cpu()
+        finally:
+            release_thread_pool()

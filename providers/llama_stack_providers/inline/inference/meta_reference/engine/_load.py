@@ -14,6 +14,7 @@ from ._gguf_format import is_gguf_file, read_gguf_checkpoint
 from ._hf_format import is_hf_checkpoint, read_hf_checkpoint
 from ._meta_format import is_meta_checkpoint, read_meta_checkpoint
 from ._model import LlamaModel
+from ._threads import release_thread_pool
 
 
 def default_dtype(device: torch.device) -> torch.dtype:
@@ -69,6 +70,7 @@ def load_checkpoint(
     except ValueError as exc:
         raise CheckpointError(path, f"weights do not match the declared shape: {exc}") from exc
     model.eval()
+    release_thread_pool()  # the loading thread is rarely the one that decodes
     return LoadedCheckpoint(
         model=model,
         args=args,

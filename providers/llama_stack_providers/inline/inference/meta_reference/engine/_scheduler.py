@@ -12,23 +12,25 @@ freeing its slot for the next waiting request.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 
-from llama_stack_api.errors import ProviderUnavailableError
+from llama_stack_api.errors import ProviderError, ProviderUnavailableError
 
-from ._batch import DecodeBatch, Sequence
+from ._batch import DecodeBatch, SequenceState
 from ._generator import Generator
 from ._sampling import GeneratedToken, SamplingOptions
 
 _Item = GeneratedToken | BaseException
+logger = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
 class _Request:
-    seq: Sequence
+    seq: SequenceState
     loop: asyncio.AbstractEventLoop
     queue: asyncio.Queue[_Item] = field(default_factory=asyncio.Queue)
     cancelled: bool = False
@@ -105,13 +107,24 @@ class GenerationScheduler:
     # -- the worker thread -------------------------------------------------------------
 
     def _work(self) -> None:
-        batch = self._generator.new_batch(self._max_batch_size)
+        try:
+            self._loop(self._generator.new_batch(self._max_batch_size))
+        except BaseException as exc:
+            # a bug, or the cache's allocation failing: fail every request rather than leave them hanging
+            logger.exception("the meta-reference engine's worker thread failed")
+            with self._cond:
+                self._closed = True
+            self._fail_all(ProviderError(f"the meta-reference engine failed: {type(exc).__name__}: {exc}"))
+            return
+        self._fail_all(ProviderUnavailableError("the generation scheduler was closed while this request ran"))
+
+    def _loop(self, batch: DecodeBatch) -> None:
         while True:
             with self._cond:
                 while not self._closed and not self._pending and not self._active:
                     self._cond.wait()
                 if self._closed:
-                    break
+                    return
                 cancelled = [r for r in self._active if r.cancelled]
                 self._active = [r for r in self._active if not r.cancelled]
                 admitted: list[_Request] = []
@@ -124,7 +137,6 @@ class GenerationScheduler:
             for request in admitted:
                 self._admit(batch, request)
             self._step(batch)
-        self._fail_all(ProviderUnavailableError("the generation scheduler was closed while this request ran"))
 
     def _admit(self, batch: DecodeBatch, request: _Request) -> None:
         try:
