@@ -38,15 +38,25 @@ def memory_mib(pid: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--distribution", default="starter")
     parser.add_argument("--model", default="smollm2")
     args = parser.parse_args()
     port = free_port()
     home = tempfile.mkdtemp(prefix="rss-bench-")
-    command = [str(Path(sys.executable).with_name("llama-stack")), "run", args.distribution, "--port", str(port)]
+    command = [
+        str(Path(sys.executable).with_name("llama-stack")),
+        "run",
+        args.distribution,
+        "--port",
+        str(port),
+    ]
     started = time.perf_counter()
-    server = subprocess.Popen(command, env={**os.environ, "LLAMA_STACK_HOME": home}, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        command, env={**os.environ, "LLAMA_STACK_HOME": home}, stdout=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -71,11 +81,17 @@ def main() -> None:
         latency = time.perf_counter() - t0
         models = {m["identifier"] for m in httpx.get(f"{base}/v1/models").json()["data"]}
         if "all-MiniLM-L6-v2" in models:
-            httpx.post(f"{base}/v1/embeddings", json={"model": "all-MiniLM-L6-v2", "input": "hello"}, timeout=300)
+            httpx.post(
+                f"{base}/v1/embeddings", json={"model": "all-MiniLM-L6-v2", "input": "hello"}, timeout=300
+            )
         after = memory_mib(server.pid)
-        print(f"distribution {args.distribution}: healthy after {ready:.2f} s, idle RSS {idle['VmRSS']:.0f} MiB")
+        print(
+            f"distribution {args.distribution}: healthy after {ready:.2f} s, idle RSS {idle['VmRSS']:.0f} MiB"
+        )
         print(f"one chat completion in {latency:.2f} s: {answer['choices'][0]['message']['content']!r}")
-        print(f"peak RSS (VmHWM) after serving: {after['VmHWM']:.0f} MiB, current RSS {after['VmRSS']:.0f} MiB")
+        print(
+            f"peak RSS (VmHWM) after serving: {after['VmHWM']:.0f} MiB, current RSS {after['VmRSS']:.0f} MiB"
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
