@@ -10,9 +10,7 @@ initializes, so listing or validating a distribution works without it.
 
 from __future__ import annotations
 
-import base64
 import importlib.util
-import struct
 import threading
 import uuid
 from collections import deque
@@ -51,6 +49,7 @@ from llama_stack_api.inference import (
 )
 from llama_stack_providers.utils.checkpoints import CheckpointError, resolve_gguf
 from llama_stack_providers.utils.inference import NativeOverOpenAIMixin
+from llama_stack_providers.utils.inference.embedding_encoding import embedding_to_base64
 
 from . import _params, _responses
 from ._chat import plan_tools, template_messages
@@ -488,7 +487,9 @@ class LlamaCppInference(NativeOverOpenAIMixin):
             )
         vectors, tokens = await entry.worker.run(lambda: entry.engine.embed(texts))
         data = [
-            OpenAIEmbeddingData(index=i, embedding=_base64(v) if encoding_format == "base64" else v)
+            OpenAIEmbeddingData(
+                index=i, embedding=embedding_to_base64(v) if encoding_format == "base64" else v
+            )
             for i, v in enumerate(vectors)
         ]
         return OpenAIEmbeddingsResponse(
@@ -520,10 +521,6 @@ def _replace_prompt(base: GenerationRequest, prompt: str | list[int]) -> Generat
         grammar=base.grammar,
         logprobs=base.logprobs,
     )
-
-
-def _base64(vector: list[float]) -> str:
-    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
 async def create(config: LlamaCppInferenceConfig, deps: dict[Any, Any]) -> LlamaCppInference:

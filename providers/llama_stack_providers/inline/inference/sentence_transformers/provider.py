@@ -17,7 +17,6 @@ torch and sentence-transformers are imported only inside the worker threads.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +43,7 @@ from llama_stack_api.inference import (
     TextTruncation,
 )
 from llama_stack_providers.utils.inference import NativeOverOpenAIMixin
+from llama_stack_providers.utils.inference.embedding_encoding import embedding_to_base64
 
 from ._batcher import MicroBatcher
 from .config import SentenceTransformersInferenceConfig, SentenceTransformersModel
@@ -304,7 +304,7 @@ class SentenceTransformersInference(NativeOverOpenAIMixin):
         matrix = _matryoshka(np.stack([e.vector for e in encoded]), dimensions)
         data = [
             OpenAIEmbeddingData(
-                index=i, embedding=_base64(row) if encoding_format == "base64" else row.tolist()
+                index=i, embedding=embedding_to_base64(row) if encoding_format == "base64" else row.tolist()
             )
             for i, row in enumerate(matrix)
         ]
@@ -439,10 +439,6 @@ def _matryoshka(matrix: Vector, dimensions: int | None) -> Vector:
     shortened = matrix[:, :dimensions]
     norms = np.linalg.norm(shortened, axis=1, keepdims=True)
     return (shortened / np.where(norms == 0, 1.0, norms)).astype(np.float32)
-
-
-def _base64(row: Vector) -> str:
-    return base64.b64encode(row.astype("<f4").tobytes()).decode("ascii")
 
 
 def _embedding_only(model: str, action: str) -> str:
