@@ -12,10 +12,12 @@ from llama_stack_api import Api, Model, ResourceType, api_spec, protocol_methods
 from llama_stack_api.inspect import RouteInfo
 
 from .config import StackConfig, redacted_config_dict
+from .guardrails import guard_inference
 from .introspection import ProviderDirectory, StackInspector, provider_health
 from .resolver import ProviderInstance, ProviderRequest, Resolver
-from .routing import Gateway, ModelsTable, ResourceRegistry, build_router_class
+from .routing import Gateway, ModelsTable, ResourceRegistry, ShieldsTable, build_router_class
 from .routing._models import REGISTER_HINT as MODEL_REGISTER_HINT
+from .routing._shields import REGISTER_HINT as SHIELD_REGISTER_HINT
 from .storage import KVStore, kvstore_from_config
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,10 @@ REGISTRY_RESOURCES: dict[Api, ResourceType] = {
     Api.tool_groups: ResourceType.tool_group,
 }
 
-REGISTER_HINTS: dict[ResourceType, str] = {ResourceType.model: MODEL_REGISTER_HINT}
+REGISTER_HINTS: dict[ResourceType, str] = {
+    ResourceType.model: MODEL_REGISTER_HINT,
+    ResourceType.shield: SHIELD_REGISTER_HINT,
+}
 
 
 @dataclass
@@ -113,7 +118,9 @@ async def start_stack(config: StackConfig) -> Stack:
 
         def dependency_view(api: Api, providers: list[ProviderInstance]) -> Any:
             if api not in routers:
-                routers[api] = _router_or_single(api, providers, registry, gateway)
+                router = _router_or_single(api, providers, registry, gateway)
+                # the safety router is looked up per request: it is built after inference
+                routers[api] = guard_inference(api, router, registry, lambda: routers.get(Api.safety))
             return routers[api]
 
         resolver = Resolver(provider_requests(config), dependency_view)
@@ -128,11 +135,16 @@ async def start_stack(config: StackConfig) -> Stack:
             if providers:
                 stack.impls[api] = dependency_view(api, providers)
 
+        safety_providers = {i.request.provider_id: i.impl for i in stack.providers_of(Api.safety)}
+        shields = ShieldsTable(registry, safety_providers)
+        # shields first: models' guardrails name them
+        await shields.sync_at_startup(entry.to_resource() for entry in config.shields)
         inference_providers = {i.request.provider_id: i.impl for i in stack.providers_of(Api.inference)}
         models = ModelsTable(registry, inference_providers)
         await models.sync_at_startup(_declared_models(config))
         framework: dict[Api, Any] = {
             Api.models: models,
+            Api.shields: shields,
             Api.inspect: StackInspector(stack.route_infos),
             Api.providers: ProviderDirectory(stack.instances, redacted_config_dict),
         }

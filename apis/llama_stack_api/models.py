@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from ._routes import webmethod
 from .apis import Api, ApiSpec
-from .resources import Model, ModelBackend, ModelType, RoutingStrategy
+from .resources import Guardrails, Model, ModelBackend, ModelType, RoutingStrategy
 
 
 class ListModelsResponse(BaseModel):
@@ -41,11 +41,13 @@ class Models(Protocol):
         aliases: list[str] | None = None,
         backends: list[ModelBackend] | None = None,
         routing_strategy: RoutingStrategy | None = None,
+        guardrails: Guardrails | None = None,
     ) -> Model:
         """Register a model; ``backends`` add more providers serving it (replicas or fallbacks).
 
-        Raises ``InvalidRequestError`` when ``provider_id`` is missing and ambiguous, or a
-        provider id is unknown; ``ConflictError`` when the id or an alias is taken by
+        ``guardrails`` names shields that check every generation through it.
+        Raises ``InvalidRequestError`` when ``provider_id`` is missing and ambiguous, a
+        provider id is unknown, or a guardrail names an unregistered shield; ``ConflictError`` when the id or an alias is taken by
         another model.
         """
         ...

@@ -64,8 +64,33 @@ class ModelBackend(BaseModel):
     )
 
 
+class Guardrails(BaseModel):
+    """Shields that check every generation through a model: its input before, its output after.
+
+    Input shields run before inference (a blocked request never reaches the
+    model); output shields judge the answer, and a stream is released to the
+    client in windows of about ``stream_window_chars`` characters, each only
+    after the text so far has passed. Shields of one side run concurrently.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_shields: list[str] = Field(default_factory=list, description="Shield ids run on the request.")
+    output_shields: list[str] = Field(default_factory=list, description="Shield ids run on the answer.")
+    stream_window_chars: int = Field(
+        default=200, gt=0, description="How much streamed text is held back before each output check."
+    )
+
+    @property
+    def shield_ids(self) -> list[str]:
+        return [*self.input_shields, *(s for s in self.output_shields if s not in self.input_shields)]
+
+
 class Model(Resource):
     """A model: served by an inference provider. Also valid as an OpenAI ``Model`` object.
+
+    With ``guardrails``, every chat completion and completion through it is
+    checked by the named shields (see ``Guardrails``).
 
     With ``backends``, the model is served by several providers: the gateway
     picks one per request by ``routing_strategy`` (``fallback``: in order;
@@ -79,6 +104,7 @@ class Model(Resource):
     aliases: list[str] = Field(default_factory=list, description="Other ids that resolve to this model.")
     backends: list[ModelBackend] = Field(default_factory=list, description="Further providers serving it.")
     routing_strategy: RoutingStrategy = "fallback"
+    guardrails: Guardrails | None = Field(default=None, description="Shields applied to every generation.")
     # OpenAI `Model` fields, so `GET /v1/models` serves both client generations
     id: str = ""
     object: Literal["model"] = "model"

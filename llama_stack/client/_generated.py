@@ -16,7 +16,9 @@ from llama_stack_api.inference._protocol import Inference
 from llama_stack_api.inspect import HealthInfo, Inspect, ListRoutesResponse, VersionInfo
 from llama_stack_api.models import ListModelsResponse, Models
 from llama_stack_api.providers import ListProvidersResponse, ProviderInfo, Providers
-from llama_stack_api.resources import Model, ModelBackend, ModelType
+from llama_stack_api.resources import Guardrails, Model, ModelBackend, ModelType, Shield
+from llama_stack_api.safety import ModerationObject, RunShieldResponse, Safety
+from llama_stack_api.shields import ListShieldsResponse, Shields
 from typing import Any, Literal, Protocol
 
 
@@ -36,6 +38,14 @@ class SyncInference(Protocol):
     def embeddings(self, model_id: str, contents: list[str] | list[TextContentItem | ImageContentItem], text_truncation: TextTruncation | None = None, output_dimension: int | None = None, task_type: EmbeddingTaskType | None = None) -> EmbeddingsResponse: ...
 
 
+class SyncSafety(Protocol):
+    """Blocking twin of ``llama_stack_api.safety.Safety``."""
+
+    def run_shield(self, shield_id: str, messages: list[UserMessage | SystemMessage | ToolResponseMessage | CompletionMessage], params: dict[str, Any] | None = None) -> RunShieldResponse: ...
+
+    def run_moderation(self, input: str | list[str], model: str | None = None) -> ModerationObject: ...
+
+
 class SyncModels(Protocol):
     """Blocking twin of ``llama_stack_api.models.Models``."""
 
@@ -43,9 +53,21 @@ class SyncModels(Protocol):
 
     def get_model(self, model_id: str) -> Model: ...
 
-    def register_model(self, model_id: str, provider_model_id: str | None = None, provider_id: str | None = None, metadata: dict[str, Any] | None = None, model_type: ModelType | None = None, aliases: list[str] | None = None, backends: list[ModelBackend] | None = None, routing_strategy: Literal['fallback', 'round_robin', 'least_busy'] | None = None) -> Model: ...
+    def register_model(self, model_id: str, provider_model_id: str | None = None, provider_id: str | None = None, metadata: dict[str, Any] | None = None, model_type: ModelType | None = None, aliases: list[str] | None = None, backends: list[ModelBackend] | None = None, routing_strategy: Literal['fallback', 'round_robin', 'least_busy'] | None = None, guardrails: Guardrails | None = None) -> Model: ...
 
     def unregister_model(self, model_id: str) -> None: ...
+
+
+class SyncShields(Protocol):
+    """Blocking twin of ``llama_stack_api.shields.Shields``."""
+
+    def list_shields(self) -> ListShieldsResponse: ...
+
+    def get_shield(self, identifier: str) -> Shield: ...
+
+    def register_shield(self, shield_id: str, provider_shield_id: str | None = None, provider_id: str | None = None, params: dict[str, Any] | None = None) -> Shield: ...
+
+    def unregister_shield(self, identifier: str) -> None: ...
 
 
 class SyncInspect(Protocol):
@@ -70,7 +92,9 @@ class SyncApis:
     """The APIs of ``LlamaStackClient`` (one attribute per API)."""
 
     inference: SyncInference
+    safety: SyncSafety
     models: SyncModels
+    shields: SyncShields
     inspect: SyncInspect
     providers: SyncProviders
 
@@ -79,6 +103,8 @@ class AsyncApis:
     """The APIs of ``AsyncLlamaStackClient`` (one attribute per API)."""
 
     inference: Inference
+    safety: Safety
     models: Models
+    shields: Shields
     inspect: Inspect
     providers: Providers

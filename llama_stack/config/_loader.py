@@ -118,6 +118,7 @@ class _Builder:
         self, written: Mapping[str, Any], raw: Mapping[str, Any]
     ) -> dict[str, list[ResourceEntry]]:
         found: dict[str, list[ResourceEntry]] = {}
+        where: dict[int, Loc] = {}  # id(entry) -> its place in the file, for cross-reference problems
         for section, entry_class in RESOURCE_SECTIONS.items():
             keys = [section, *(legacy for legacy, new in _LEGACY_SECTIONS.items() if new == section)]
             entries: list[ResourceEntry] = []
@@ -154,5 +155,27 @@ class _Builder:
                         )
                         continue
                     entries.append(entry)
+                    where[id(entry)] = loc
             found[section] = entries
+        self._check_guardrails(found, where)
         return found
+
+    def _check_guardrails(self, found: Mapping[str, list[ResourceEntry]], where: Mapping[int, Loc]) -> None:
+        """A model's guardrails may only name shields this distribution declares (and keeps enabled).
+
+        Dropping an unknown shield would serve the model unguarded, so it is an error.
+        """
+        shields = [entry.resource_id for entry in found.get("shields", [])]
+        for entry in found.get("models", []):
+            guardrails = getattr(entry, "guardrails", None)
+            if guardrails is None:
+                continue
+            for side in ("input_shields", "output_shields"):
+                for s_index, shield_id in enumerate(getattr(guardrails, side)):
+                    if shield_id not in shields:
+                        self.problems.add(
+                            (*where[id(entry)], "guardrails", side, s_index),
+                            f"shield {shield_id!r} is not declared in `shields:` (or its provider is disabled)",
+                            one_of(shields),
+                            closest(shield_id, shields),
+                        )

@@ -11,6 +11,7 @@ from llama_stack_api import (
     Api,
     Benchmark,
     Dataset,
+    Guardrails,
     Model,
     ModelBackend,
     ModelType,
@@ -55,6 +56,7 @@ class ModelEntry(ResourceEntry):
     aliases: list[str] = Field(default_factory=list)
     backends: list[ModelBackend] = Field(default_factory=list)
     routing_strategy: RoutingStrategy = "fallback"
+    guardrails: Guardrails | None = None
 
     def to_resource(self) -> Model:
         return Model(
@@ -66,6 +68,7 @@ class ModelEntry(ResourceEntry):
             aliases=list(self.aliases),
             backends=list(self.backends),
             routing_strategy=self.routing_strategy,
+            guardrails=self.guardrails.model_copy(deep=True) if self.guardrails else None,
             source=ResourceSource.distribution,
         )
 

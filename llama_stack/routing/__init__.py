@@ -8,21 +8,25 @@ from ._served import (
     ATTEMPTS_HEADER,
     OVERHEAD_HEADER,
     PROVIDER_HEADER,
+    SHIELDS_HEADER,
     ServedInfo,
     current_served,
     start_served,
 )
+from ._shields import ShieldsTable
 
 __all__ = [
     "ATTEMPTS_HEADER",
     "OVERHEAD_HEADER",
     "PROVIDER_HEADER",
+    "SHIELDS_HEADER",
     "Backend",
     "Gateway",
     "ModelsTable",
     "ResourceRegistry",
     "Router",
     "ServedInfo",
+    "ShieldsTable",
     "build_router_class",
     "current_served",
     "start_served",

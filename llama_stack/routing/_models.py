@@ -8,6 +8,7 @@ from typing import Any
 
 from llama_stack_api import (
     ConflictError,
+    Guardrails,
     InvalidRequestError,
     Model,
     ModelBackend,
@@ -21,18 +22,25 @@ from llama_stack_api import (
 from llama_stack_api.models import ListModelsResponse, ModelsProvider
 
 from ._registry import ResourceRegistry
+from ._table import ResourceTable
 
 logger = logging.getLogger(__name__)
 
 REGISTER_HINT = "register it with POST /v1/models or in the distribution's `models:`"
 
 
-class ModelsTable:
+class ModelsTable(ResourceTable[Model]):
     """Implements ``Models``: register / list / get / unregister, plus startup discovery."""
 
     def __init__(self, registry: ResourceRegistry, providers: dict[str, Any]) -> None:
-        self._registry = registry
-        self._providers = providers
+        super().__init__(
+            registry,
+            ResourceType.model,
+            providers,
+            api_name="inference",
+            register_hint=REGISTER_HINT,
+            checker=_check_model,
+        )
 
     async def list_models(self) -> ListModelsResponse:
         return ListModelsResponse(data=[_as_model(m) for m in self._registry.list_of(ResourceType.model)])
@@ -50,8 +58,11 @@ class ModelsTable:
         aliases: list[str] | None = None,
         backends: list[ModelBackend] | None = None,
         routing_strategy: RoutingStrategy | None = None,
+        guardrails: Guardrails | None = None,
     ) -> Model:
         provider_id = self._choose_provider(provider_id)
+        if guardrails is not None:
+            self._check_guardrails(guardrails)
         for index, backend in enumerate(backends or []):
             if backend.provider_id not in self._providers:
                 raise InvalidRequestError(
@@ -69,21 +80,13 @@ class ModelsTable:
             aliases=aliases or [],
             backends=backends or [],
             routing_strategy=routing_strategy or "fallback",
+            guardrails=guardrails,
             source=ResourceSource.user,
             owner=principal.name if principal else None,
         )
-        existing = self._registry.find(ResourceType.model, model_id)
-        if existing is not None and existing.identifier != model_id:
-            raise ConflictError(f"{model_id!r} is already an alias of model {existing.identifier!r}")
-        if existing is not None and existing.provider_id != provider_id:
-            raise ConflictError(
-                f"model {model_id!r} is already registered with provider {existing.provider_id!r}; "
-                "unregister it first or choose another id"
-            )
+        self._check_not_taken(model)
         self._check_aliases(model)
-        model = await self._checked(model)
-        await self._registry.put(model)
-        return model
+        return await self._register(model)
 
     async def unregister_model(self, model_id: str) -> None:
         model = self._registry.get(ResourceType.model, model_id, hint=REGISTER_HINT)
@@ -97,21 +100,13 @@ class ModelsTable:
         models.
         """
         declared = list(declared)
-        stale = [
-            m
-            for m in self._registry.list_of(ResourceType.model)
-            if m.source in (ResourceSource.distribution, ResourceSource.provider)
-            or m.provider_id not in self._providers
-        ]
-        await self._registry.delete_many(stale)
         for model in declared:
             for provider_id in [model.provider_id, *(b.provider_id for b in model.backends)]:
                 if provider_id not in self._providers:
                     raise InvalidRequestError(
                         f"model {model.identifier!r} names provider {provider_id!r}, which is not running"
                     )
-            self._check_aliases(model)
-            await self._registry.put(await self._checked(model))
+        await self._sync_declared(declared, before_put=self._check_aliases)
         for provider_id, provider in self._providers.items():
             if not isinstance(provider, ModelsProvider):
                 continue
@@ -141,24 +136,6 @@ class ModelsTable:
         )
         await self._registry.put(model)
 
-    def _choose_provider(self, provider_id: str | None) -> str:
-        running = sorted(self._providers)
-        if provider_id is None:
-            if len(running) == 1:
-                return running[0]
-            raise InvalidRequestError(
-                f"provider_id is required when several inference providers run; choose one of: "
-                f"{', '.join(running) or 'none'}",
-                param="provider_id",
-            )
-        if provider_id not in self._providers:
-            raise InvalidRequestError(
-                f"provider {provider_id!r} does not serve inference in this stack; "
-                f"inference providers: {', '.join(running) or 'none'}",
-                param="provider_id",
-            )
-        return provider_id
-
     def _check_aliases(self, model: Model) -> None:
         for alias in model.aliases:
             holder = self._registry.find(ResourceType.model, alias)
@@ -167,11 +144,22 @@ class ModelsTable:
                     f"alias {alias!r} of model {model.identifier!r} is taken by {holder.identifier!r}"
                 )
 
-    async def _checked(self, model: Model) -> Model:
-        provider = self._providers[model.provider_id]
-        if isinstance(provider, ModelsProvider):
-            return await provider.check_model(model)
-        return model
+    def _check_guardrails(self, guardrails: Guardrails) -> None:
+        for side in ("input_shields", "output_shields"):
+            for index, shield_id in enumerate(getattr(guardrails, side)):
+                if self._registry.find(ResourceType.shield, shield_id) is None:
+                    known = ", ".join(self._registry.ids(ResourceType.shield)) or "none"
+                    raise InvalidRequestError(
+                        f"guardrails.{side}[{index}]: shield {shield_id!r} is not registered; "
+                        f"registered shields: {known}",
+                        param=f"guardrails.{side}",
+                    )
+
+
+async def _check_model(provider: Any, model: Model) -> Model:
+    if isinstance(provider, ModelsProvider):
+        return await provider.check_model(model)
+    return model
 
 
 def _as_model(resource: object) -> Model:

@@ -80,8 +80,21 @@ class Router:
             f"{self.api.value}; it cannot choose one"
         )
 
+    def only_resource(self, key: str) -> Resource:
+        """The resource an optional routing key defaults to: the one registered, if only one is."""
+        registered = self.registry.list_of(self.resource_type)
+        if len(registered) == 1:
+            return registered[0]
+        raise InvalidRequestError(
+            f"`{key}` is required: {len(registered)} {self.resource_type.value}s are registered "
+            f"({', '.join(r.identifier for r in registered) or 'none'}); name one",
+            param=key,
+        )
+
     async def dispatch(self, spec: MethodSpec, key: str, arguments: dict[str, Any]) -> Any:
-        public_id = arguments[key]
+        public_id = arguments.get(key)
+        if public_id is None:
+            public_id = self.only_resource(key).identifier
         resource = self.resource_for(public_id, spec.route)
         served = current_served()
         last_error: LlamaStackError | None = None

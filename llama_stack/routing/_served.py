@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 PROVIDER_HEADER = "x-llama-stack-provider"
 OVERHEAD_HEADER = "x-llama-stack-overhead-ms"
 ATTEMPTS_HEADER = "x-llama-stack-attempts"
+SHIELDS_HEADER = "x-llama-stack-shields"
 
 
 @dataclass
@@ -17,6 +18,8 @@ class ServedInfo:
     provider_id: str | None = None
     provider_seconds: float = 0.0
     attempts: int = 0
+    # (stage, shield id, milliseconds) for each guardrail shield that ran before the answer
+    shields: list[tuple[str, str, float]] = field(default_factory=list)
 
 
 _served: ContextVar[ServedInfo | None] = ContextVar("llama_stack_served", default=None)
@@ -30,3 +33,13 @@ def start_served() -> ServedInfo:
 
 def current_served() -> ServedInfo | None:
     return _served.get()
+
+
+def detach_served() -> None:
+    """Stop reporting to the current request's info from here on (in this task's context only).
+
+    Guardrail shields run in their own tasks and may call inference themselves
+    (Llama Guard); without this their routing would overwrite the headers that
+    describe the request's own inference call.
+    """
+    _served.set(None)

@@ -18,7 +18,14 @@ from starlette.responses import Response
 from llama_stack_api import InvalidRequestError, MethodSpec, ProviderTimeoutError, RouteSpec
 
 from ..binding import BODY_METHODS, validate_arguments, wire_shape
-from ..routing import ATTEMPTS_HEADER, OVERHEAD_HEADER, PROVIDER_HEADER, ServedInfo, start_served
+from ..routing import (
+    ATTEMPTS_HEADER,
+    OVERHEAD_HEADER,
+    PROVIDER_HEADER,
+    SHIELDS_HEADER,
+    ServedInfo,
+    start_served,
+)
 from ._errors import error_response, json_problem
 from ._sse import SSEResponse
 
@@ -77,16 +84,24 @@ def _served_headers(served: ServedInfo, received: float) -> dict[str, str] | Non
 
     The overhead is the wall time so far minus the time spent awaiting the
     provider (for a stream: until its first chunk), so it covers parsing,
-    validation, routing and retries' back-off.
+    validation, routing and retries' back-off. Guardrail shields report their own
+    time in ``x-llama-stack-shields`` and are not counted as overhead (concurrent
+    shields are summed, so the overhead may read low then, never high).
     """
+    headers: dict[str, str] = {}
+    if served.shields:
+        # e.g. "input/prompt-guard=12.021, output/code-scanner=0.304": each guardrail shield's own time in ms
+        headers[SHIELDS_HEADER] = ", ".join(
+            f"{stage}/{shield}={ms:.3f}" for stage, shield, ms in served.shields
+        )
     if served.provider_id is None:
-        return None
-    overhead_ms = max(0.0, (time.perf_counter() - received - served.provider_seconds) * 1000)
-    return {
-        PROVIDER_HEADER: served.provider_id,
-        ATTEMPTS_HEADER: str(served.attempts),
-        OVERHEAD_HEADER: f"{overhead_ms:.3f}",
-    }
+        return headers or None
+    shield_seconds = sum(ms for _, _, ms in served.shields) / 1000
+    overhead_s = time.perf_counter() - received - served.provider_seconds - shield_seconds
+    headers[PROVIDER_HEADER] = served.provider_id
+    headers[ATTEMPTS_HEADER] = str(served.attempts)
+    headers[OVERHEAD_HEADER] = f"{max(0.0, overhead_s) * 1000:.3f}"
+    return headers
 
 
 async def _within(timeout_s: float | None, call: Coroutine[Any, Any, Any]) -> Any:
