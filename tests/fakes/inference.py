@@ -33,10 +33,13 @@ from llama_stack_api.inference import (
     OpenAIEmbeddingUsage,
 )
 from llama_stack_providers.utils.inference import NativeOverOpenAIMixin
+from tests.fakes.llama_guard import llama_guard_answer
 
 
 class FakeInferenceConfig(BaseModel):
     llm_models: list[str] = ["fake-llm"]
+    # models that answer like Llama Guard 3 (tests/fakes/llama_guard.py) instead of echoing
+    guard_models: list[str] = []
     embedding_models: list[str] = ["fake-embed"]
     embedding_dimension: int = 8
     reply_prefix: str = "echo: "
@@ -69,7 +72,7 @@ class FakeInference(NativeOverOpenAIMixin):
     async def list_provider_models(self) -> list[Model]:
         llms = [
             Model(identifier=m, provider_id=self.provider_id, model_type=ModelType.llm)
-            for m in self.config.llm_models
+            for m in self.config.llm_models + self.config.guard_models
         ]
         embedders = [
             Model(
@@ -83,17 +86,20 @@ class FakeInference(NativeOverOpenAIMixin):
         return llms + embedders
 
     async def check_model(self, model: Model) -> Model:
-        known = self.config.llm_models + self.config.embedding_models
+        known = self.config.llm_models + self.config.guard_models + self.config.embedding_models
         if model.provider_key not in known:
             raise InvalidRequestError(f"fake provider serves only {known}, not {model.provider_key!r}")
         return model
 
     # ---- generation -------------------------------------------------------------------------
 
-    def _answer(self, text: str) -> str:
+    def _answer(self, text: str, model: str = "") -> str:
         principal = current_principal()
         if principal is not None:
             self.log.append(f"principal:{principal.name}")
+        if model in self.config.guard_models:
+            self.log.append(f"guard:{model}")
+            return llama_guard_answer(text)
         return f"{self.config.reply_prefix}{text}"
 
     async def _words(self, text: str) -> AsyncIterator[str]:
@@ -110,7 +116,7 @@ class FakeInference(NativeOverOpenAIMixin):
             self.log.append("stream-closed")
 
     async def openai_chat_completion(self, model: str, messages: list[Any], **params: Any) -> Any:
-        answer = self._answer(_last_user_text_openai(messages))
+        answer = self._answer(_last_user_text_openai(messages), model)
         created = int(time.time())
         if params.get("stream"):
             include_usage = bool(params.get("stream_options") and params["stream_options"].include_usage)
@@ -163,7 +169,7 @@ class FakeInference(NativeOverOpenAIMixin):
             )
 
     async def openai_completion(self, model: str, prompt: Any, **params: Any) -> Any:
-        text = self._answer(prompt if isinstance(prompt, str) else str(prompt))
+        text = self._answer(prompt if isinstance(prompt, str) else str(prompt), model)
         created = int(time.time())
         if params.get("stream"):
             return self._completion_stream(model, text, created)

@@ -1,0 +1,1 @@
+"""Safety providers that run inside the stack process."""

@@ -1,0 +1,1 @@
+"""inline::llama-guard: Llama Guard 3 through the Inference API."""

@@ -1,0 +1,7 @@
+"""What safety providers share: reading messages as text, remembering shields, moderation results."""
+
+from ._messages import message_text, require_messages
+from ._moderation import moderation_id, moderation_inputs
+from ._shields import ShieldDirectory
+
+__all__ = ["ShieldDirectory", "message_text", "moderation_id", "moderation_inputs", "require_messages"]
