@@ -34,13 +34,32 @@ class Block:
         return self.violation.user_message or f"I can't help with that: shield {self.shield_id!r} flagged it."
 
     def details(self) -> dict[str, Any]:
-        """What clients see in a blocked answer's ``moderation`` field."""
-        return {
+        """The answer's ``moderation`` field, in OpenAI's moderated-completions shape.
+
+        ``input`` and ``output`` each list the verdict that blocked at that stage
+        (the other stage's list is empty). Categories are the shield's own
+        (``metadata.categories`` when it maps to OpenAI's, else its violation type).
+        """
+        metadata = self.violation.metadata
+        categories = metadata.get("categories")
+        if not isinstance(categories, dict) or not categories:
+            categories = {str(metadata.get("violation_type") or "flagged"): True}
+        result = {
+            "type": "moderation_result",
+            "model": self.shield_id,
             "flagged": True,
-            "stage": self.stage,
-            "shield_id": self.shield_id,
-            "violation": self.violation.model_dump(mode="json"),
+            "categories": categories,
+            "category_scores": {name: 1.0 if hit else 0.0 for name, hit in categories.items()},
+            "category_applied_input_types": {name: ["text"] for name in categories},
+            "user_message": self.violation.user_message,
+            "metadata": metadata,
         }
+
+        def stage(name: str) -> dict[str, Any]:
+            results = [result] if name == self.stage else []
+            return {"type": "moderation_results", "model": self.shield_id, "results": results}
+
+        return {"input": stage("input"), "output": stage("output")}
 
 
 async def run_shields(

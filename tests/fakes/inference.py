@@ -100,6 +100,7 @@ class FakeInference(NativeOverOpenAIMixin):
         if model in self.config.guard_models:
             self.log.append(f"guard:{model}")
             return llama_guard_answer(text)
+        self.log.append(f"answer:{model}")
         return f"{self.config.reply_prefix}{text}"
 
     async def _words(self, text: str) -> AsyncIterator[str]:

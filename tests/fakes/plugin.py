@@ -22,4 +22,11 @@ def llama_stack_provider_specs() -> list[ProviderSpec]:
             factory="tests.fakes.flaky:create",
             description="The echo model, failing its first calls on purpose (gateway tests).",
         ),
+        ProviderSpec(
+            api=Api.safety,
+            provider_type="inline::fake-shield",
+            config_class="tests.fakes.safety:FakeShieldConfig",
+            factory="tests.fakes.safety:create",
+            description="Flags messages containing configured words, after an optional delay.",
+        ),
     ]

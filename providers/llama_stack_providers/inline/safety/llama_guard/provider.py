@@ -184,13 +184,20 @@ def _violation(verdict: Verdict, guard_model: str) -> SafetyViolation | None:
     return SafetyViolation(
         violation_level=ViolationLevel.error,
         user_message=f"I can't help with that: the content was flagged as unsafe ({described}).",
-        metadata={"violation_type": ",".join(verdict.violated), "guard_model": guard_model},
+        metadata={
+            "violation_type": ",".join(verdict.violated),
+            "guard_model": guard_model,
+            "categories": {k: v for k, v in _openai_categories(verdict).items() if v},
+        },
     )
 
 
+def _openai_categories(verdict: Verdict) -> dict[str, bool]:
+    return moderation_categories([c for c in verdict.violated if c.startswith("S")])
+
+
 def _moderation_result(verdict: Verdict | None, guard_model: str) -> ModerationResult:
-    violated = [] if verdict is None or verdict.safe else [c for c in verdict.violated if c.startswith("S")]
-    categories = moderation_categories(violated)
+    categories = moderation_categories([]) if verdict is None or verdict.safe else _openai_categories(verdict)
     flagged = verdict is not None and not verdict.safe
     violation = _violation(verdict, guard_model) if verdict is not None else None
     return ModerationResult(
