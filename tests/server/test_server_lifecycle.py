@@ -44,7 +44,7 @@ def test_providers_initialize_then_shut_down(serve_stack: ServeStack) -> None:
     server.stop()
     assert FakeInference.events == {
         "first": ["initialize", "shutdown"],
-        "second": ["initialize", "stream-closed", "shutdown"],
+        "second": ["initialize", "answer:second-llm", "stream-closed", "shutdown"],
     }
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{server.base_url}/v1/health")
