@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Generic, TypeVar
 
-from llama_stack_api import ConflictError, InvalidRequestError, Resource, ResourceSource, ResourceType
+from llama_stack_api import (
+    ConflictError,
+    InvalidRequestError,
+    LlamaStackError,
+    Resource,
+    ResourceSource,
+    ResourceType,
+)
 
 from ._registry import ResourceRegistry
+
+logger = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Resource)
 
@@ -106,6 +116,17 @@ class ResourceTable(Generic[R]):
             or r.provider_id not in self._providers
         ]
         await self._registry.delete_many(stale)
+        for kept in self._all():
+            # providers learn the user registrations they serve again (e.g. a shield's params)
+            try:
+                await self._checked(kept)  # type: ignore[arg-type]
+            except InvalidRequestError as exc:
+                logger.warning(
+                    "dropping %s %r: its provider refuses it now: %s", self._type.value, kept.identifier, exc
+                )
+                await self._registry.delete(self._type, kept.identifier)
+            except LlamaStackError as exc:  # an engine that is down now: keep the registration
+                logger.warning("could not re-check %s %r: %s", self._type.value, kept.identifier, exc)
         for resource in declared:
             if resource.provider_id not in self._providers:
                 raise InvalidRequestError(
