@@ -144,13 +144,22 @@ def test_moderations_without_a_model_needs_a_single_shield(server: ServedStack) 
         ("/v1/safety/run-shield", {"shield_id": "llama-guard", "messages": [], "params": {}}, 400, "empty"),
         (
             "/v1/safety/run-shield",
-            {"shield_id": "llama-guard", "messages": [{"role": "user", "content": "x"}], "params": {"bogus": 1}},
+            {
+                "shield_id": "llama-guard",
+                "messages": [{"role": "user", "content": "x"}],
+                "params": {"bogus": 1},
+            },
             400,
             "bogus",
         ),
         ("/v1/moderations", {"model": "llama-guard", "input": []}, 400, "empty"),
         ("/v1/moderations", {"model": "nope", "input": "x"}, 404, "registered: llama-guard"),
-        ("/v1/shields", {"shield_id": "x", "provider_id": "nope"}, 400, "safety providers: llama-guard, words"),
+        (
+            "/v1/shields",
+            {"shield_id": "x", "provider_id": "nope"},
+            400,
+            "safety providers: llama-guard, words",
+        ),
         ("/v1/shields", {"shield_id": "x"}, 400, "provider_id is required"),
         (
             "/v1/shields",

@@ -19,7 +19,9 @@ def message_text(message: Message) -> str:
 
 def require_messages(messages: Sequence[Message]) -> None:
     if not messages:
-        raise InvalidRequestError("`messages` is empty: a shield needs at least one message", param="messages")
+        raise InvalidRequestError(
+            "`messages` is empty: a shield needs at least one message", param="messages"
+        )
 
 
 def _content_text(content: Any) -> str:

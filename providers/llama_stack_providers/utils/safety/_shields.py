@@ -26,7 +26,9 @@ class ShieldDirectory(Generic[P]):
         self._params: dict[str, P] = {}
 
     def check(self, shield: Shield) -> Shield:
-        self._params[shield.provider_key] = self._validate(shield.params or {}, f"shield {shield.identifier!r}")
+        self._params[shield.provider_key] = self._validate(
+            shield.params or {}, f"shield {shield.identifier!r}"
+        )
         return shield
 
     def params(self, shield_id: str, overrides: dict[str, Any] | None = None) -> P:

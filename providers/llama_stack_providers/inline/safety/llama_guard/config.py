@@ -44,7 +44,8 @@ class LlamaGuardConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     excluded_categories: list[str] = Field(
-        default_factory=list, description="S-codes or names never reported (e.g. [S6] for specialised advice)."
+        default_factory=list,
+        description="S-codes or names never reported (e.g. [S6] for specialised advice).",
     )
     on_unparseable: UnparseablePolicy = Field(
         default="error",

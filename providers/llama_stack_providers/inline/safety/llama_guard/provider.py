@@ -99,11 +99,17 @@ class LlamaGuardSafety:
         )
 
     async def _verdict(
-        self, guard_model: str, conversation: list[tuple[Role, str]], role: Role, params: LlamaGuardShieldParams
+        self,
+        guard_model: str,
+        conversation: list[tuple[Role, str]],
+        role: Role,
+        params: LlamaGuardShieldParams,
     ) -> Verdict | None:
         """The guard's verdict on the last ``role`` message; ``None`` when the policy allows an odd answer."""
         categories = categories_for_model(params.model_variant or guard_model)
-        prompt = build_prompt(conversation, role=role, categories=categories, excluded=params.excluded_categories)
+        prompt = build_prompt(
+            conversation, role=role, categories=categories, excluded=params.excluded_categories
+        )
         raw = await self._ask(guard_model, prompt)
         try:
             # read against every category: a guard that names an excluded one anyway was told to ignore it
@@ -115,7 +121,9 @@ class LlamaGuardSafety:
             return verdict
         reported = tuple(code for code in verdict.violated if code in listed)
         if not reported:
-            logger.debug("%s named only excluded categories %s: treated as safe", guard_model, verdict.violated)
+            logger.debug(
+                "%s named only excluded categories %s: treated as safe", guard_model, verdict.violated
+            )
             return Verdict(True)
         return Verdict(False, reported)
 
@@ -207,7 +215,10 @@ def _moderation_result(verdict: Verdict | None, guard_model: str) -> ModerationR
         category_scores={name: 1.0 if hit else 0.0 for name, hit in categories.items()},
         category_applied_input_types={name: ["text"] for name in categories},
         user_message=violation.user_message if violation else None,
-        metadata={"violation_type": ",".join(verdict.violated) if verdict else "", "guard_model": guard_model},
+        metadata={
+            "violation_type": ",".join(verdict.violated) if verdict else "",
+            "guard_model": guard_model,
+        },
     )
 
 
