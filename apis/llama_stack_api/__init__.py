@@ -5,7 +5,7 @@ Depends on pydantic and pluggy only; never imports the framework or the provider
 
 from ._routes import MethodSpec, RouteSpec, protocol_methods, split_stream_type, webmethod
 from .apis import Api, ApiSpec, api_spec, available_apis
-from .context import Principal, current_principal, current_provider_data
+from .context import Principal, current_principal, current_provider_data, current_resource
 from .errors import (
     AuthenticationError,
     ConflictError,
@@ -77,6 +77,7 @@ __all__ = [
     "available_apis",
     "current_principal",
     "current_provider_data",
+    "current_resource",
     "hookimpl",
     "hookspec",
     "protocol_methods",

@@ -1,10 +1,13 @@
-"""Per-request context the framework sets and providers may read (who is asking)."""
+"""Per-request context the framework sets and providers may read (who is asking, about which resource)."""
 
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .resources import Resource
 
 
 @dataclass(frozen=True)
@@ -17,6 +20,29 @@ class Principal:
 
 _principal: ContextVar[Principal | None] = ContextVar("llama_stack_principal", default=None)
 _provider_data: ContextVar[dict[str, Any] | None] = ContextVar("llama_stack_provider_data", default=None)
+
+
+_resource: ContextVar[Resource | None] = ContextVar("llama_stack_resource", default=None)
+
+
+def current_resource() -> Resource | None:
+    """The registered resource (model, shield, ...) the router is calling this provider for.
+
+    Routers pass the provider its own id for the resource; this is the whole
+    record, so a provider can read what was registered with it (a shield's
+    ``params``, a model's ``metadata``) even when several public ids share
+    one provider id. ``None`` outside a routed call.
+    """
+    return _resource.get()
+
+
+def set_current_resource(resource: Resource | None) -> Token[Resource | None]:
+    """Set by the router around each provider call; undo with ``reset_current_resource``."""
+    return _resource.set(resource)
+
+
+def reset_current_resource(token: Token[Resource | None]) -> None:
+    _resource.reset(token)
 
 
 def current_principal() -> Principal | None:

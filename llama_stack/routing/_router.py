@@ -29,6 +29,7 @@ from llama_stack_api import (
     RouteSpec,
     protocol_methods,
 )
+from llama_stack_api.context import reset_current_resource, set_current_resource
 
 from ._gateway import Backend, Gateway
 from ._registry import ResourceRegistry
@@ -105,6 +106,7 @@ class Router:
             call_arguments = {**arguments, key: backend.provider_key}
             started = time.perf_counter()
             self.gateway.started(backend)
+            token = set_current_resource(resource)
             try:
                 result = await getattr(provider, spec.name)(**call_arguments)
                 if _is_stream(result):
@@ -119,6 +121,8 @@ class Router:
             except BaseException:
                 self.gateway.finished(backend)
                 raise
+            finally:
+                reset_current_resource(token)
             self.gateway.succeeded(backend)
             if served is not None:
                 served.provider_id = backend.provider_id

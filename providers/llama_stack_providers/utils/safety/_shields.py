@@ -7,17 +7,18 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from llama_stack_api import InvalidRequestError, Shield
+from llama_stack_api import InvalidRequestError, Shield, current_resource
 
 P = TypeVar("P", bound=BaseModel)
 
 
 class ShieldDirectory(Generic[P]):
-    """Shield params by the provider's id for the shield, validated once at registration.
+    """Shield params, validated at registration and read back for each call.
 
-    The registry calls ``check_shield`` for every shield a provider serves (at
-    registration and at each startup), so the provider knows each shield's
-    params when ``run_shield`` names it. Per-call params override them.
+    A routed call reads the params of the shield being served
+    (``current_resource()``: several shields may share one guard model, each
+    with its own params); a direct call by provider id falls back to what
+    ``check_shield`` saw last. Per-call params override either.
     """
 
     def __init__(self, params_class: type[P], defaults: Callable[[], dict[str, Any]]) -> None:
@@ -32,9 +33,12 @@ class ShieldDirectory(Generic[P]):
         return shield
 
     def params(self, shield_id: str, overrides: dict[str, Any] | None = None) -> P:
-        base = self._params.get(shield_id)
-        if base is None:
-            base = self._validate({}, f"shield {shield_id!r}")
+        resource = current_resource()
+        if isinstance(resource, Shield) and resource.provider_key == shield_id:
+            # the shield being served, as registered (several shields may share one provider id)
+            base = self._validate(resource.params or {}, f"shield {resource.identifier!r}")
+        else:
+            base = self._params.get(shield_id) or self._validate({}, f"shield {shield_id!r}")
         if not overrides:
             return base
         merged = {**base.model_dump(exclude_unset=True), **overrides}
