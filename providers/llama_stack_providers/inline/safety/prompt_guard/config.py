@@ -55,6 +55,12 @@ class PromptGuardConfig(BaseModel):
     )
     window_stride: int | None = Field(default=None, ge=1, description="Tokens between window starts.")
 
+    @field_validator("checkpoint_dir")
+    @classmethod
+    def _unset_when_empty(cls, checkpoint_dir: str | None) -> str | None:
+        # `${env.PROMPT_GUARD_CHECKPOINT:=}` in a distribution yields "" when the variable is unset
+        return checkpoint_dir or None
+
     @field_validator("device")
     @classmethod
     def _device(cls, device: str) -> str:
