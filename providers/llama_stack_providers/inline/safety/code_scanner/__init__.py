@@ -1,0 +1,1 @@
+"""inline::code-scanner: insecure-code detection on code in messages."""

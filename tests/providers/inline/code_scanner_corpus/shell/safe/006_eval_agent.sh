@@ -1,0 +1,3 @@
+eval "$(ssh-agent -s)"
+eval "$(pyenv init -)"
+ssh-add ~/.ssh/id_ed25519
