@@ -53,8 +53,9 @@ def test_readme_python_example_runs_against_starter(
 
 def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
     commands = _curl_commands()
-    assert len(commands) == 6
+    assert len(commands) == 9
     answers = []
+    headers = []
     for command in commands:
         url = next(arg for arg in command if arg.startswith("localhost:8321"))
         path = url.removeprefix("localhost:8321")
@@ -65,9 +66,19 @@ def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
             response = httpx.post(starter.base_url + path, json=json.loads(data), timeout=120)
         assert response.status_code == 200, (command, response.text)
         answers.append(response.json())
+        headers.append(response.headers)
     assert "Paris" in answers[0]["choices"][0]["message"]["content"]
     assert len(answers[1]["data"][0]["embedding"]) == 384
     assert answers[3] == {"status": "OK"}
+    # safety: the code scanner's finding, prompt-guard's two verdicts, the guarded model's refusal
+    violation = answers[6]["violation"]
+    assert violation["violation_level"] == "error"
+    assert violation["metadata"]["findings"][0]["rule_id"] == "python.os-system"
+    assert [r["flagged"] for r in answers[7]["results"]] == [False, True]
+    choice = answers[8]["choices"][0]
+    assert choice["finish_reason"] == "content_filter"
+    assert choice["message"]["refusal"].startswith("I can't follow that")
+    assert headers[8]["x-llama-stack-shields"].startswith("input/prompt-guard=")
 
 
 def test_readme_commands_are_the_ones_ci_runs() -> None:
