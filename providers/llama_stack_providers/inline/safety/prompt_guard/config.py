@@ -51,7 +51,9 @@ class PromptGuardConfig(BaseModel):
     )
     device: str = Field(default="cpu", description="cpu, cuda, cuda:N or mps.")
     window_tokens: int | None = Field(
-        default=None, ge=8, description="Tokens per window over long inputs (default: the model's maximum)."
+        default=None,
+        ge=8,
+        description="Tokens per window over long inputs (default: 48 for the bundled classifier, the checkpoint's maximum otherwise).",
     )
     window_stride: int | None = Field(default=None, ge=1, description="Tokens between window starts.")
 

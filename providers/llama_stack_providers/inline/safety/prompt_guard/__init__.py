@@ -1,0 +1,1 @@
+"""inline::prompt-guard: jailbreak / prompt-injection classifier shield."""
