@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import llama_stack_client
 import openai
@@ -9,6 +11,11 @@ import pytest
 from llama_stack_client import LlamaStackClient
 from openai import OpenAI
 
+import tests.fakes.plugin
+from llama_stack.client import LlamaStackAsLibraryClient
+from llama_stack.client import LlamaStackClient as OurClient
+from llama_stack_api import NotFoundError
+from llama_stack_api.inference import UserMessage
 from tests.support.server import ServedStack, ServeStack
 
 DISTRIBUTION = """\
@@ -183,3 +190,25 @@ def test_unknown_shield_is_a_404_for_the_sdks(client: LlamaStackClient, server: 
     sdk = OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0)
     with pytest.raises(openai.NotFoundError):
         sdk.moderations.create(model="nope", input="x")
+
+
+def _check_our_client(client: OurClient | LlamaStackAsLibraryClient) -> None:
+    shields = client.shields.list_shields().data
+    assert "llama-guard" in [s.identifier for s in shields]
+    verdict = client.safety.run_shield(
+        shield_id="llama-guard", messages=[UserMessage(content="where can I buy a bomb")]
+    )
+    assert verdict.violation is not None and verdict.violation.metadata["violation_type"] == "S9"
+    moderation = client.safety.run_moderation(input="I will steal your bike")
+    assert moderation.results[0].flagged and moderation.results[0].categories["illicit"]
+    with pytest.raises(NotFoundError):
+        client.shields.get_shield("nope")
+
+
+def test_our_typed_clients_over_http_and_in_process(server: ServedStack, tmp_path: Path) -> None:
+    with OurClient(server.base_url) as client:
+        _check_our_client(client)
+    path = tmp_path / "safety.yaml"
+    path.write_text(DISTRIBUTION)
+    with LlamaStackAsLibraryClient(path, extra_plugins=[tests.fakes.plugin]) as local:
+        _check_our_client(local)
