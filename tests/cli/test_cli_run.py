@@ -61,7 +61,7 @@ def test_the_installed_script_runs_starter_by_name(cli: Cli, signum: int) -> Non
 
     assert models.status_code == 200
     served = {m["identifier"] for m in models.json()["data"]}
-    assert served == {"smollm2", "smollm2-135m-instruct", "all-MiniLM-L6-v2"}
+    assert served == {"smollm2", "smollm2-guarded", "smollm2-135m-instruct", "all-MiniLM-L6-v2"}
     assert exit_code == 0, server.stderr
     assert "Traceback" not in server.stderr
     assert "distribution 'starter'" in server.stdout
