@@ -105,13 +105,18 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
 
     config = load_stack_config(path, registry, {})
     assert config.name == "starter"
-    assert config.apis == [Api.inference, Api.models, Api.inspect, Api.providers]
+    assert config.apis == [Api.inference, Api.models, Api.safety, Api.shields, Api.inspect, Api.providers]
     # offline and local by default; the remote engines stay off until their env is set
     enabled = [(e.provider_id, e.provider_type) for e in config.providers[Api.inference]]
     assert enabled == [
         ("meta-reference", "inline::meta-reference"),
         ("sentence-transformers", "inline::sentence-transformers"),
     ]
+    # the offline shields; Llama Guard joins (and guards nothing by default) when SAFETY_MODEL names its model
+    assert [e.provider_id for e in config.providers[Api.safety]] == ["prompt-guard", "code-scanner"]
+    assert [s.shield_id for s in config.shields] == ["prompt-guard", "code-scanner"]
+    with_guard = load_stack_config(path, registry, {"SAFETY_MODEL": "meta-llama/Llama-Guard-3-1B"})
+    assert [s.provider_shield_id for s in with_guard.shields][-1] == "meta-llama/Llama-Guard-3-1B"
     with_vllm = load_stack_config(path, registry, {"VLLM_URL": "http://127.0.0.1:9/v1"})
     assert "vllm" in [e.provider_id for e in with_vllm.providers[Api.inference]]
     assert (config.server.host, config.server.port) == ("127.0.0.1", 8321)
