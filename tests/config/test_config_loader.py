@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+import tests.fakes.plugin
 from llama_stack.config import ConfigError, StackConfig, load_stack_config, parse_stack_config
 from llama_stack.plugins import PluginRegistry, discover
 from llama_stack_api import Api, ProviderSpec, available_apis, hookimpl
@@ -369,3 +370,33 @@ def test_parse_stack_config_validates_data_in_memory(registry: PluginRegistry) -
     with pytest.raises(ConfigError) as info:
         parse_stack_config({**data, "apis": ["inference"], "server": {"port": -1}}, registry, source="<lib>")
     assert str(info.value) == "<lib>: server.port: got -1; expected greater than or equal to 0"
+
+
+def test_guardrails_may_only_name_declared_shields(write: Write) -> None:
+    registry = discover(extra_plugins=[tests.fakes.plugin], autoload=False)
+    path = write(
+        """\
+        version: 2
+        name: test
+        apis: [inference, models, safety, shields]
+        providers:
+          inference:
+            - {provider_id: fake, provider_type: inline::fake}
+          safety:
+            - {provider_id: words, provider_type: inline::fake-shield}
+            - {provider_id: "${env.OFF:+off}", provider_type: inline::fake-shield}
+        shields:
+          - {shield_id: words, provider_id: words}
+          - {shield_id: disabled, provider_id: "${env.OFF:+off}"}
+        models:
+          - model_id: guarded
+            provider_id: fake
+            guardrails: {input_shields: [word], output_shields: [words, disabled]}
+        """
+    )
+    assert problem_lines(path, registry) == [
+        f"{path}: models[0].guardrails.input_shields[0]: shield 'word' is not declared in `shields:` "
+        "(or its provider is disabled); expected one of: words; did you mean 'words'?",
+        f"{path}: models[0].guardrails.output_shields[1]: shield 'disabled' is not declared in `shields:` "
+        "(or its provider is disabled); expected one of: words",
+    ]
