@@ -1,4 +1,4 @@
-"""Binding Protocol-method arguments to and from the wire (path, query, JSON body).
+"""Binding Protocol-method arguments to and from the wire (path, query, JSON or multipart body).
 
 The server, the HTTP clients, the library client and the OpenAPI generator all
 use these functions, so a method's wire shape is decided in one place.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import typing
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
 from llama_stack_api import InvalidRequestError, MethodSpec, RouteSpec
+from llama_stack_api.uploads import BinaryContent, UploadFile
 
 EXTRA_BODY = "extra_body"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -28,14 +30,33 @@ class WireShape:
     query_params: tuple[str, ...]
     body_params: tuple[str, ...]
     collects_extra: bool
+    # parameters typed ``UploadFile``: their route takes multipart/form-data instead of JSON
+    file_params: tuple[str, ...] = ()
+
+    @property
+    def multipart(self) -> bool:
+        return bool(self.file_params)
 
 
 def wire_shape(spec: MethodSpec, route: RouteSpec) -> WireShape:
     path = tuple(route.path_params)
     rest = [p.name for p in spec.parameters if p.name not in path and p.name != EXTRA_BODY]
     if route.method in BODY_METHODS:
-        return WireShape(path, (), tuple(rest), EXTRA_BODY in spec.signature.parameters)
+        files = tuple(n for n in rest if _is_upload(spec.hints.get(n)))
+        return WireShape(path, (), tuple(rest), EXTRA_BODY in spec.signature.parameters, files)
     return WireShape(path, tuple(rest), (), False)
+
+
+def returns_binary(spec: MethodSpec) -> bool:
+    """Whether the method answers with raw bytes (``BinaryContent``) rather than JSON."""
+    plain, _ = spec.response_types()
+    return plain is BinaryContent
+
+
+def _is_upload(annotation: Any) -> bool:
+    if annotation is UploadFile:
+        return True
+    return any(arg is UploadFile for arg in typing.get_args(annotation))
 
 
 @functools.cache
@@ -111,11 +132,66 @@ def dump_arguments(
     query = {n: _jsonable(bound[n]) for n in shape.query_params if n in bound and bound[n] is not None}
     if route.method not in BODY_METHODS:
         return path, query, None
+    if shape.multipart:
+        return path, query, _multipart_body(shape, bound)
     body = {n: _jsonable(bound[n]) for n in shape.body_params if bound.get(n) is not None}
     extra = bound.get(EXTRA_BODY)
     if shape.collects_extra and extra:
         body.update(_jsonable(extra))
     return path, query, body
+
+
+@dataclass(frozen=True)
+class MultipartBody:
+    """Form fields (nested values flattened to ``a[b]`` names, as OpenAI's API reads them) and files."""
+
+    fields: dict[str, str]
+    files: dict[str, tuple[str, bytes, str]]  # name -> (filename, content, content type)
+
+
+def _multipart_body(shape: WireShape, bound: dict[str, Any]) -> MultipartBody:
+    fields: dict[str, str] = {}
+    files: dict[str, tuple[str, bytes, str]] = {}
+    for name in shape.body_params:
+        value = bound.get(name)
+        if value is None:
+            continue
+        if name in shape.file_params:
+            if not isinstance(value, UploadFile):
+                raise TypeError(f"{name!r} must be an UploadFile (UploadFile.from_bytes(...) or a path)")
+            files[name] = (
+                value.filename,
+                value.read_bytes(),
+                value.content_type or "application/octet-stream",
+            )
+        else:
+            _flatten(name, _jsonable(value), fields)
+    return MultipartBody(fields, files)
+
+
+def _flatten(name: str, value: Any, into: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(f"{name}[{key}]", item, into)
+    elif isinstance(value, bool):
+        into[name] = "true" if value else "false"
+    else:
+        into[name] = str(value)
+
+
+def nest_form_fields(fields: list[tuple[str, str]]) -> dict[str, Any]:
+    """Server side: ``expires_after[seconds]=3600`` → ``{"expires_after": {"seconds": "3600"}}``."""
+    nested: dict[str, Any] = {}
+    for name, value in fields:
+        parts = name.replace("]", "").split("[")
+        target = nested
+        for part in parts[:-1]:
+            child = target.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise InvalidRequestError(f"form field {name!r} conflicts with {part!r}", param=name)
+            target = child
+        target[parts[-1]] = value
+    return nested
 
 
 def _jsonable(value: Any) -> Any:

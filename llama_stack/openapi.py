@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from llama_stack_api import Api, MethodSpec, RouteSpec, api_spec, available_apis, protocol_methods
 
 from . import __version__
-from .binding import arguments_model, wire_shape
+from .binding import arguments_model, returns_binary, wire_shape
 from .stack import served_paths
 
 _REF = "#/components/schemas/{model}"
@@ -94,13 +94,13 @@ def _operation(api: Api, spec: MethodSpec, route: RouteSpec, schemas: _Schemas) 
             "required": sorted(n for n in shape.body_params if n in required),
             "additionalProperties": shape.collects_extra,
         }
-        operation["requestBody"] = {
-            "required": bool(body["required"]),
-            "content": {"application/json": {"schema": body}},
-        }
+        media = "multipart/form-data" if shape.multipart else "application/json"
+        operation["requestBody"] = {"required": bool(body["required"]), "content": {media: {"schema": body}}}
     plain, chunk = spec.response_types()
     content: dict[str, Any] = {}
-    if plain is not None and plain is not type(None):
+    if returns_binary(spec):
+        content["application/octet-stream"] = {"schema": {"type": "string", "format": "binary"}}
+    elif plain is not None and plain is not type(None):
         content["application/json"] = {"schema": schemas.of(plain)}
     if chunk is not None:
         content["text/event-stream"] = {"schema": schemas.of(chunk)}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_stack_api import Api, ProviderSpec, api_spec
+from llama_stack_api import Api, ProviderContext, ProviderSpec, api_spec
 
 from .plugins import import_attribute
 from .protocol_check import implementation_problems
@@ -73,6 +74,8 @@ class Resolver:
 
     requests: list[ProviderRequest]
     dependency_view: DependencyView
+    # builds what a stateful provider's factory gets as its third argument (None: nobody offers it)
+    context_for: Callable[[ProviderRequest], ProviderContext] | None = None
     instances: list[ProviderInstance] = field(default_factory=list)
 
     def order(self) -> list[ProviderRequest]:
@@ -145,7 +148,10 @@ class Resolver:
             if providers:
                 deps[dep] = self.dependency_view(dep, providers)
         factory = import_attribute(request.spec.factory)
-        impl = await factory(request.config, deps)
+        if self.context_for is not None and _takes_context(factory):
+            impl = await factory(request.config, deps, self.context_for(request))
+        else:
+            impl = await factory(request.config, deps)
         problems = implementation_problems(api_spec(request.api).protocol, impl)
         if problems:
             protocol_name = api_spec(request.api).protocol.__name__
@@ -175,3 +181,12 @@ class Resolver:
                 await shutdown()
             except Exception:  # shutdown must reach every provider; the failure is logged
                 logger.exception("%s failed to shut down", instance.request.label)
+
+
+def _takes_context(factory: Any) -> bool:
+    """Whether a factory is ``create(config, deps, context)`` rather than ``create(config, deps)``."""
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+    return len(parameters) >= 3

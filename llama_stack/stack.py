@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from llama_stack_api import Api, Model, ResourceType, api_spec, protocol_methods
+from llama_stack_api import Api, Model, ProviderContext, ResourceType, api_spec, protocol_methods
 from llama_stack_api.inspect import RouteInfo
 
 from .config import StackConfig, redacted_config_dict
@@ -18,7 +19,7 @@ from .resolver import ProviderInstance, ProviderRequest, Resolver
 from .routing import Gateway, ModelsTable, ResourceRegistry, ShieldsTable, build_router_class
 from .routing._models import REGISTER_HINT as MODEL_REGISTER_HINT
 from .routing._shields import REGISTER_HINT as SHIELD_REGISTER_HINT
-from .storage import KVStore, kvstore_from_config
+from .storage import KVStore, ProviderKVStore, distribution_dir, kvstore_from_config
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ async def start_stack(config: StackConfig) -> Stack:
                 routers[api] = guard_inference(api, router, registry, lambda: routers.get(Api.safety))
             return routers[api]
 
-        resolver = Resolver(provider_requests(config), dependency_view)
+        resolver = Resolver(provider_requests(config), dependency_view, _context_factory(config, store))
         stack._resolver = resolver
         stack.instances = await resolver.build()
 
@@ -191,3 +192,18 @@ async def _watch_health(instances: list[ProviderInstance], gateway: Gateway, int
 
 def _declared_models(config: StackConfig) -> list[Model]:
     return [entry.to_resource() for entry in config.models]
+
+
+def _context_factory(config: StackConfig, store: KVStore) -> Callable[[ProviderRequest], ProviderContext]:
+    """Each stateful provider's id, folder and own namespace of the distribution's kv store."""
+    state_root = distribution_dir(config.name) / "providers"
+
+    def context_for(request: ProviderRequest) -> ProviderContext:
+        namespace = "provider-" + request.provider_id.replace(":", "-")
+        return ProviderContext(
+            provider_id=request.provider_id,
+            state_dir=state_root / request.provider_id,
+            kvstore=ProviderKVStore(store, namespace),
+        )
+
+    return context_for

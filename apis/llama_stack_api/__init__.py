@@ -20,7 +20,15 @@ from .errors import (
     ProviderUnavailableError,
     RateLimitError,
 )
-from .plugins import HealthReporting, ProviderLifecycle, ProviderSpec, hookimpl, hookspec
+from .plugins import (
+    HealthReporting,
+    KeyValueStore,
+    ProviderContext,
+    ProviderLifecycle,
+    ProviderSpec,
+    hookimpl,
+    hookspec,
+)
 from .resources import (
     Benchmark,
     Dataset,
@@ -48,6 +56,7 @@ __all__ = [
     "Guardrails",
     "HealthReporting",
     "InvalidRequestError",
+    "KeyValueStore",
     "LlamaStackError",
     "MethodSpec",
     "Model",
@@ -58,6 +67,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "Principal",
+    "ProviderContext",
     "ProviderError",
     "ProviderLifecycle",
     "ProviderSpec",

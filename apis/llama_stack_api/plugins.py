@@ -32,7 +32,10 @@ class ProviderSpec:
     ``config_class`` and ``factory`` are ``"module:attribute"`` strings so that
     listing providers imports nothing heavy; the resolver imports them only
     for providers a distribution enables. The factory is
-    ``async def create(config, deps: dict[Api, Any]) -> implementation``.
+    ``async def create(config, deps: dict[Api, Any]) -> implementation``, or
+    ``async def create(config, deps, context: ProviderContext)`` for a
+    provider that keeps state (it then learns its id, its folder and a
+    key-value store).
     """
 
     api: Api
@@ -57,6 +60,42 @@ class ProviderSpec:
             value = getattr(self, attr)
             if ":" not in value:
                 raise ValueError(f"{self.provider_type}: {attr} {value!r} must be 'module:attribute'")
+
+
+class KeyValueStore(Protocol):
+    """A string-to-string store on the distribution's storage backend (SQLite or PostgreSQL).
+
+    Keys order by code point; ranges include both ends. The framework owns the
+    connection: providers neither initialize nor close it.
+    """
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def items_with_prefix(self, prefix: str) -> list[tuple[str, str]]: ...
+
+    async def keys_in_range(self, start_key: str, end_key: str) -> list[str]: ...
+
+    async def values_in_range(self, start_key: str, end_key: str) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    """What the framework hands a stateful provider's factory.
+
+    ``state_dir`` is this provider instance's own folder under the
+    distribution's state folder (``~/.llama/<distribution>/providers/<id>``),
+    created on first use; ``kvstore`` is its own namespace of the
+    distribution's kv store, so its records live where the registry's do (and
+    move to PostgreSQL with it).
+    """
+
+    provider_id: str
+    state_dir: Path
+    kvstore: KeyValueStore
 
 
 class LlamaStackHooks:

@@ -11,10 +11,11 @@ from typing import Any
 import httpx
 
 from llama_stack_api import Api, LlamaStackError, MethodSpec, api_spec, available_apis, protocol_methods
+from llama_stack_api.uploads import BinaryContent
 
 from .. import __version__
 from .._sse_errors import error_from_envelope
-from ..binding import dump_arguments, response_adapter
+from ..binding import MultipartBody, dump_arguments, response_adapter, returns_binary
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8321"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
@@ -43,6 +44,23 @@ def prepare_call(spec: MethodSpec, args: tuple[Any, ...], kwargs: dict[str, Any]
     route = spec.route
     path, query, body = dump_arguments(spec, route, arguments)
     return PreparedCall(route.method, path, query, body, spec.is_streaming(arguments), spec)
+
+
+def request_content(call: PreparedCall) -> dict[str, Any]:
+    """httpx ``build_request`` keyword arguments for the body: JSON, or a multipart form with files."""
+    if isinstance(call.body, MultipartBody):
+        return {"data": call.body.fields, "files": call.body.files}
+    return {"json": call.body}
+
+
+def result_from(spec: MethodSpec, response: httpx.Response) -> Any:
+    """The typed result of a whole (non-streamed) answer."""
+    if returns_binary(spec):
+        return BinaryContent(
+            data=response.content,
+            media_type=response.headers.get("content-type", "application/octet-stream"),
+        )
+    return parse_result(spec, response.json() if response.content else None)
 
 
 def parse_result(spec: MethodSpec, data: Any) -> Any:

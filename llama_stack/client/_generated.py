@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from llama_stack.client._streams import Stream
+from llama_stack_api.files import ExpiresAfter, Files, ListOpenAIFileResponse, OpenAIFileDeleteResponse, OpenAIFileObject, OpenAIFilePurpose
 from llama_stack_api.inference._native_messages import CompletionMessage, ImageContentItem, SystemMessage, TextContentItem, ToolResponseMessage, UserMessage
 from llama_stack_api.inference._native_params import EmbeddingTaskType, GrammarResponseFormat, JsonSchemaResponseFormat, LogProbConfig, SamplingParams, TextTruncation, ToolChoice, ToolConfig, ToolDefinition, ToolPromptFormat
 from llama_stack_api.inference._native_responses import ChatCompletionResponse, ChatCompletionResponseStreamChunk, CompletionResponse, CompletionResponseStreamChunk, EmbeddingsResponse
@@ -19,6 +20,7 @@ from llama_stack_api.providers import ListProvidersResponse, ProviderInfo, Provi
 from llama_stack_api.resources import Guardrails, Model, ModelBackend, ModelType, Shield
 from llama_stack_api.safety import ModerationObject, RunShieldResponse, Safety
 from llama_stack_api.shields import ListShieldsResponse, Shields
+from llama_stack_api.uploads import BinaryContent, UploadFile
 from typing import Any, Literal, Protocol
 
 
@@ -44,6 +46,20 @@ class SyncSafety(Protocol):
     def run_shield(self, shield_id: str, messages: list[UserMessage | SystemMessage | ToolResponseMessage | CompletionMessage], params: dict[str, Any] | None = None) -> RunShieldResponse: ...
 
     def run_moderation(self, input: str | list[str], model: str | None = None) -> ModerationObject: ...
+
+
+class SyncFiles(Protocol):
+    """Blocking twin of ``llama_stack_api.files.Files``."""
+
+    def openai_upload_file(self, file: UploadFile, purpose: OpenAIFilePurpose, expires_after: ExpiresAfter | None = None) -> OpenAIFileObject: ...
+
+    def openai_list_files(self, after: str | None = None, limit: int | None = 10000, order: Literal['asc', 'desc'] | None = 'desc', purpose: OpenAIFilePurpose | None = None) -> ListOpenAIFileResponse: ...
+
+    def openai_retrieve_file(self, file_id: str) -> OpenAIFileObject: ...
+
+    def openai_retrieve_file_content(self, file_id: str) -> BinaryContent: ...
+
+    def openai_delete_file(self, file_id: str) -> OpenAIFileDeleteResponse: ...
 
 
 class SyncModels(Protocol):
@@ -93,6 +109,7 @@ class SyncApis:
 
     inference: SyncInference
     safety: SyncSafety
+    files: SyncFiles
     models: SyncModels
     shields: SyncShields
     inspect: SyncInspect
@@ -104,6 +121,7 @@ class AsyncApis:
 
     inference: Inference
     safety: Safety
+    files: Files
     models: Models
     shields: Shields
     inspect: Inspect

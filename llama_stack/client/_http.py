@@ -20,9 +20,10 @@ from ._core import (
     attach_apis,
     chunk_parser,
     default_headers,
-    parse_result,
     prepare_call,
     raise_for_status,
+    request_content,
+    result_from,
 )
 from ._generated import AsyncApis, SyncApis
 from ._streams import AsyncStream, Stream, sse_data
@@ -52,14 +53,14 @@ class AsyncLlamaStackClient(AsyncApis):
 
     async def _invoke(self, api: Api, spec: MethodSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         call = prepare_call(spec, args, kwargs)
-        request = self._http.build_request(call.method, call.path, params=call.query, json=call.body)
+        request = self._http.build_request(call.method, call.path, params=call.query, **request_content(call))
         try:
             response = await self._http.send(request, stream=call.stream)
         except httpx.TransportError as exc:
             raise APIConnectionError(f"cannot reach {self.base_url}: {exc}") from exc
         if not call.stream:
             raise_for_status(response)
-            return parse_result(spec, response.json() if response.content else None)
+            return result_from(spec, response)
         if response.status_code >= 400:
             await response.aread()
             await response.aclose()
@@ -98,14 +99,14 @@ class LlamaStackClient(SyncApis):
 
     def _invoke(self, api: Api, spec: MethodSpec, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         call: PreparedCall = prepare_call(spec, args, kwargs)
-        request = self._http.build_request(call.method, call.path, params=call.query, json=call.body)
+        request = self._http.build_request(call.method, call.path, params=call.query, **request_content(call))
         try:
             response = self._http.send(request, stream=call.stream)
         except httpx.TransportError as exc:
             raise APIConnectionError(f"cannot reach {self.base_url}: {exc}") from exc
         if not call.stream:
             raise_for_status(response)
-            return parse_result(spec, response.json() if response.content else None)
+            return result_from(spec, response)
         if response.status_code >= 400:
             response.read()
             response.close()

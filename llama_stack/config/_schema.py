@@ -22,6 +22,7 @@ from ._resources import (
 )
 
 DEFAULT_PORT = 8321
+DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 DEFAULT_MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -84,6 +85,8 @@ class TLSConfig(_Strict):
 
 class LimitsConfig(_Strict):
     max_request_body_bytes: int = Field(default=DEFAULT_MAX_REQUEST_BODY_BYTES, gt=0)
+    # file uploads stream to disk, so they may be far larger than a JSON body
+    max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, gt=0)
     request_timeout_s: float | None = Field(default=None, gt=0)
 
 

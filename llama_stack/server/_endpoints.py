@@ -7,6 +7,7 @@ import json
 import time
 import types
 import typing
+import urllib.parse
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from llama_stack_api import InvalidRequestError, MethodSpec, ProviderTimeoutError, RouteSpec
+from llama_stack_api.uploads import BinaryContent, UploadFile
 
 from ..binding import BODY_METHODS, validate_arguments, wire_shape
 from ..routing import (
@@ -27,6 +29,7 @@ from ..routing import (
     start_served,
 )
 from ._errors import error_response, json_problem
+from ._multipart import read_multipart
 from ._sse import SSEResponse
 
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
@@ -50,13 +53,17 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec, timeout_s: floa
     async def endpoint(request: Request) -> Response:
         received = time.perf_counter()
         served = start_served()
+        uploads: list[UploadFile] = []
         try:
             raw: dict[str, Any] = dict(request.path_params)
             for name in shape.query_params:
                 values = request.query_params.getlist(name)
                 if values:
                     raw[name] = values if name in list_params else values[-1]
-            if route.method in BODY_METHODS:
+            if shape.multipart:
+                form, uploads = await read_multipart(request)
+                raw.update(form)
+            elif route.method in BODY_METHODS:
                 raw.update(await _json_body(request))
             arguments = validate_arguments(spec, raw)
             if spec.is_streaming(arguments):
@@ -69,14 +76,27 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec, timeout_s: floa
             return Response(status_code=499)  # nobody is listening; the status only shows in logs
         except Exception as exc:  # every failure becomes an error envelope, in one place
             return error_response(exc)
+        finally:
+            for upload in uploads:  # the method has stored what it keeps
+                upload.discard()
         headers = _served_headers(served, received)
         if result is None:
             return Response(status_code=route.status_code, headers=headers)
+        if isinstance(result, BinaryContent):
+            return _binary_response(result, headers)
         body = _ANY.dump_json(result)
         return Response(body, status_code=route.status_code, media_type="application/json", headers=headers)
 
     endpoint.__name__ = spec.name
     return endpoint
+
+
+def _binary_response(content: BinaryContent, headers: dict[str, str] | None) -> Response:
+    extra = dict(headers or {})
+    if content.filename:
+        quoted = urllib.parse.quote(content.filename)
+        extra["Content-Disposition"] = f"attachment; filename*=UTF-8''{quoted}"
+    return Response(content.data, media_type=content.media_type, headers=extra)
 
 
 def _served_headers(served: ServedInfo, received: float) -> dict[str, str] | None:

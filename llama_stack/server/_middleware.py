@@ -21,19 +21,31 @@ UNAUTHENTICATED_PATHS = frozenset({"/v1/health"})
 
 
 class BodyLimitMiddleware:
-    """Rejects bodies over ``max_bytes`` with 413, by Content-Length or while reading."""
+    """Rejects bodies over the limit with 413, by Content-Length or while reading.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    File uploads (``multipart/form-data``) have their own, larger limit: they
+    stream to disk, while a JSON body is parsed in memory.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes if max_upload_bytes is not None else max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _reject(scope, receive, send, self._error())
+        headers = Headers(scope=scope)
+        upload = headers.get("content-type", "").startswith("multipart/form-data")
+        limit, setting = (
+            (self.max_upload_bytes, "max_upload_bytes")
+            if upload
+            else (self.max_bytes, "max_request_body_bytes")
+        )
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _reject(scope, receive, send, _too_large(limit, setting))
             return
         seen = 0
 
@@ -42,18 +54,18 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise self._error()
+                if seen > limit:
+                    raise _too_large(limit, setting)
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _error(self) -> PayloadTooLargeError:
-        return PayloadTooLargeError(
-            f"request body is larger than the server's limit of {self.max_bytes} bytes "
-            "(server.limits.max_request_body_bytes)",
-            code="request_too_large",
-        )
+
+def _too_large(limit: int, setting: str) -> PayloadTooLargeError:
+    return PayloadTooLargeError(
+        f"request body is larger than the server's limit of {limit} bytes (server.limits.{setting})",
+        code="request_too_large",
+    )
 
 
 class RequestContextMiddleware:

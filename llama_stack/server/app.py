@@ -82,7 +82,11 @@ def create_app(stack: Stack, server: ServerConfig, *, owns_stack: bool = True) -
         for k in (server.auth.api_keys if server.auth else [])
     }
     app.add_middleware(RequestContextMiddleware, api_keys=api_keys)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=server.limits.max_request_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=server.limits.max_request_body_bytes,
+        max_upload_bytes=server.limits.max_upload_bytes,
+    )
     app.state.stack = stack
     return app
 

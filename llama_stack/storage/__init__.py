@@ -27,7 +27,7 @@ from llama_stack.storage._errors import (
     StorageUnavailableError,
 )
 from llama_stack.storage._factory import kvstore_from_config, sqlstore_from_config
-from llama_stack.storage._kv import KVStore, NamespacedKVStore
+from llama_stack.storage._kv import KVStore, NamespacedKVStore, ProviderKVStore
 from llama_stack.storage._kv_memory import InMemoryKVStore
 from llama_stack.storage._kv_postgres import PostgresKVStore
 from llama_stack.storage._kv_sqlite import SqliteKVStore
@@ -60,6 +60,7 @@ __all__ = [
     "PostgresKVStoreConfig",
     "PostgresSqlStore",
     "PostgresSqlStoreConfig",
+    "ProviderKVStore",
     "ResolvedStorageConfig",
     "Row",
     "SqlStore",

@@ -117,3 +117,13 @@ def prefix_upper_bound(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
+
+
+class ProviderKVStore(NamespacedKVStore):
+    """A provider's namespace of the stack's store: the stack opens and closes the connection, not the provider."""
+
+    async def initialize(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Files providers that run inside the stack process."""

@@ -1,0 +1,1 @@
+"""Memory machinery shared by the vector-io providers: the index interface, ingestion, vector stores."""
