@@ -16,9 +16,11 @@ from .config import StackConfig, redacted_config_dict
 from .guardrails import guard_inference
 from .introspection import ProviderDirectory, StackInspector, provider_health
 from .resolver import ProviderInstance, ProviderRequest, Resolver
-from .routing import Gateway, ModelsTable, ResourceRegistry, ShieldsTable, build_router_class
+from .routing import Gateway, ModelsTable, ResourceRegistry, Router, ShieldsTable, build_router_class
 from .routing._models import REGISTER_HINT as MODEL_REGISTER_HINT
 from .routing._shields import REGISTER_HINT as SHIELD_REGISTER_HINT
+from .routing._vector_stores import REGISTER_HINT as VECTOR_STORE_REGISTER_HINT
+from .routing._vector_stores import VectorDBsTable, VectorIORouterMixin
 from .storage import KVStore, ProviderKVStore, distribution_dir, kvstore_from_config
 
 logger = logging.getLogger(__name__)
@@ -34,9 +36,13 @@ REGISTRY_RESOURCES: dict[Api, ResourceType] = {
     Api.tool_groups: ResourceType.tool_group,
 }
 
+# APIs with methods no single resource routes (creating and listing vector stores)
+ROUTER_BASES: dict[Api, type[Router]] = {Api.vector_io: VectorIORouterMixin}
+
 REGISTER_HINTS: dict[ResourceType, str] = {
     ResourceType.model: MODEL_REGISTER_HINT,
     ResourceType.shield: SHIELD_REGISTER_HINT,
+    ResourceType.vector_store: VECTOR_STORE_REGISTER_HINT,
 }
 
 
@@ -143,9 +149,14 @@ async def start_stack(config: StackConfig) -> Stack:
         inference_providers = {i.request.provider_id: i.impl for i in stack.providers_of(Api.inference)}
         models = ModelsTable(registry, inference_providers)
         await models.sync_at_startup(_declared_models(config))
+        # vector stores last: their embedding models must be registered
+        vector_io_providers = {i.request.provider_id: i.impl for i in stack.providers_of(Api.vector_io)}
+        vector_dbs = VectorDBsTable(registry, vector_io_providers)
+        await vector_dbs.sync_at_startup([entry.to_resource() for entry in config.vector_stores])
         framework: dict[Api, Any] = {
             Api.models: models,
             Api.shields: shields,
+            Api.vector_dbs: vector_dbs,
             Api.inspect: StackInspector(stack.route_infos),
             Api.providers: ProviderDirectory(stack.instances, redacted_config_dict),
         }
@@ -172,7 +183,7 @@ def _router_or_single(
     if spec.routed_by is None:
         return providers[0].impl
     resource_type = REGISTRY_RESOURCES[spec.routed_by]
-    router_class = build_router_class(api, spec.protocol, resource_type)
+    router_class = build_router_class(api, spec.protocol, resource_type, ROUTER_BASES.get(api, Router))
     hint = REGISTER_HINTS.get(resource_type, f"register it with the {spec.routed_by.value} API")
     return router_class(registry, {p.request.provider_id: p.impl for p in providers}, hint, gateway)
 

@@ -20,7 +20,11 @@ from llama_stack_api.providers import ListProvidersResponse, ProviderInfo, Provi
 from llama_stack_api.resources import Guardrails, Model, ModelBackend, ModelType, Shield
 from llama_stack_api.safety import ModerationObject, RunShieldResponse, Safety
 from llama_stack_api.shields import ListShieldsResponse, Shields
+from llama_stack_api.tool_runtime import RAGDocument, RAGQueryConfig, RAGQueryResult, ToolRuntime
 from llama_stack_api.uploads import BinaryContent, UploadFile
+from llama_stack_api.vector_dbs import ListVectorDBsResponse, VectorDB, VectorDBs
+from llama_stack_api.vector_io import Chunk, QueryChunksResponse, VectorIO
+from llama_stack_api.vector_io._openai_types import AutoChunkingStrategy, ComparisonFilter, CompoundFilter, SearchRankingOptions, StaticChunkingStrategy, VectorStoreDeleteResponse, VectorStoreExpirationAfter, VectorStoreFileBatchObject, VectorStoreFileContentsResponse, VectorStoreFileDeleteResponse, VectorStoreFileObject, VectorStoreFilesListInBatchResponse, VectorStoreListFilesResponse, VectorStoreListResponse, VectorStoreObject, VectorStoreSearchResponsePage
 from typing import Any, Literal, Protocol
 
 
@@ -48,6 +52,46 @@ class SyncSafety(Protocol):
     def run_moderation(self, input: str | list[str], model: str | None = None) -> ModerationObject: ...
 
 
+class SyncVectorIO(Protocol):
+    """Blocking twin of ``llama_stack_api.vector_io.VectorIO``."""
+
+    def insert_chunks(self, vector_db_id: str, chunks: list[Chunk], ttl_seconds: int | None = None) -> None: ...
+
+    def query_chunks(self, vector_db_id: str, query: str | TextContentItem | ImageContentItem | list[TextContentItem | ImageContentItem], params: dict[str, Any] | None = None) -> QueryChunksResponse: ...
+
+    def openai_create_vector_store(self, name: str | None = None, file_ids: list[str] | None = None, expires_after: VectorStoreExpirationAfter | None = None, chunking_strategy: AutoChunkingStrategy | StaticChunkingStrategy | None = None, metadata: dict[str, Any] | None = None, embedding_model: str | None = None, embedding_dimension: int | None = None, provider_id: str | None = None, vector_store_id: str | None = None) -> VectorStoreObject: ...
+
+    def openai_list_vector_stores(self, limit: int | None = 20, order: Literal['asc', 'desc'] | None = 'desc', after: str | None = None, before: str | None = None) -> VectorStoreListResponse: ...
+
+    def openai_retrieve_vector_store(self, vector_store_id: str) -> VectorStoreObject: ...
+
+    def openai_update_vector_store(self, vector_store_id: str, name: str | None = None, expires_after: VectorStoreExpirationAfter | None = None, metadata: dict[str, Any] | None = None) -> VectorStoreObject: ...
+
+    def openai_delete_vector_store(self, vector_store_id: str) -> VectorStoreDeleteResponse: ...
+
+    def openai_search_vector_store(self, vector_store_id: str, query: str | list[str], filters: ComparisonFilter | CompoundFilter | None = None, max_num_results: int | None = 10, ranking_options: SearchRankingOptions | None = None, rewrite_query: bool | None = False, search_mode: Literal['vector', 'keyword', 'hybrid'] | None = 'vector') -> VectorStoreSearchResponsePage: ...
+
+    def openai_attach_file_to_vector_store(self, vector_store_id: str, file_id: str, attributes: dict[str, str | float | bool] | None = None, chunking_strategy: AutoChunkingStrategy | StaticChunkingStrategy | None = None) -> VectorStoreFileObject: ...
+
+    def openai_list_files_in_vector_store(self, vector_store_id: str, limit: int | None = 20, order: Literal['asc', 'desc'] | None = 'desc', after: str | None = None, before: str | None = None, filter: Literal['in_progress', 'completed', 'cancelled', 'failed'] | None = None) -> VectorStoreListFilesResponse: ...
+
+    def openai_retrieve_vector_store_file(self, vector_store_id: str, file_id: str) -> VectorStoreFileObject: ...
+
+    def openai_retrieve_vector_store_file_contents(self, vector_store_id: str, file_id: str) -> VectorStoreFileContentsResponse: ...
+
+    def openai_update_vector_store_file(self, vector_store_id: str, file_id: str, attributes: dict[str, str | float | bool]) -> VectorStoreFileObject: ...
+
+    def openai_delete_vector_store_file(self, vector_store_id: str, file_id: str) -> VectorStoreFileDeleteResponse: ...
+
+    def openai_create_vector_store_file_batch(self, vector_store_id: str, file_ids: list[str], attributes: dict[str, str | float | bool] | None = None, chunking_strategy: AutoChunkingStrategy | StaticChunkingStrategy | None = None) -> VectorStoreFileBatchObject: ...
+
+    def openai_retrieve_vector_store_file_batch(self, vector_store_id: str, batch_id: str) -> VectorStoreFileBatchObject: ...
+
+    def openai_list_files_in_vector_store_file_batch(self, vector_store_id: str, batch_id: str, limit: int | None = 20, order: Literal['asc', 'desc'] | None = 'desc', after: str | None = None, before: str | None = None, filter: Literal['in_progress', 'completed', 'cancelled', 'failed'] | None = None) -> VectorStoreFilesListInBatchResponse: ...
+
+    def openai_cancel_vector_store_file_batch(self, vector_store_id: str, batch_id: str) -> VectorStoreFileBatchObject: ...
+
+
 class SyncFiles(Protocol):
     """Blocking twin of ``llama_stack_api.files.Files``."""
 
@@ -60,6 +104,14 @@ class SyncFiles(Protocol):
     def openai_retrieve_file_content(self, file_id: str) -> BinaryContent: ...
 
     def openai_delete_file(self, file_id: str) -> OpenAIFileDeleteResponse: ...
+
+
+class SyncToolRuntime(Protocol):
+    """Blocking twin of ``llama_stack_api.tool_runtime.ToolRuntime``."""
+
+    def rag_tool_insert(self, documents: list[RAGDocument], vector_db_id: str, chunk_size_in_tokens: int = 512) -> None: ...
+
+    def rag_tool_query(self, content: str | TextContentItem | ImageContentItem | list[TextContentItem | ImageContentItem], vector_db_ids: list[str], query_config: RAGQueryConfig | None = None) -> RAGQueryResult: ...
 
 
 class SyncModels(Protocol):
@@ -86,6 +138,18 @@ class SyncShields(Protocol):
     def unregister_shield(self, identifier: str) -> None: ...
 
 
+class SyncVectorDBs(Protocol):
+    """Blocking twin of ``llama_stack_api.vector_dbs.VectorDBs``."""
+
+    def list_vector_dbs(self) -> ListVectorDBsResponse: ...
+
+    def get_vector_db(self, vector_db_id: str) -> VectorDB: ...
+
+    def register_vector_db(self, vector_db_id: str, embedding_model: str, embedding_dimension: int | None = 384, provider_id: str | None = None, provider_vector_db_id: str | None = None, vector_db_name: str | None = None) -> VectorDB: ...
+
+    def unregister_vector_db(self, vector_db_id: str) -> None: ...
+
+
 class SyncInspect(Protocol):
     """Blocking twin of ``llama_stack_api.inspect.Inspect``."""
 
@@ -109,9 +173,12 @@ class SyncApis:
 
     inference: SyncInference
     safety: SyncSafety
+    vector_io: SyncVectorIO
     files: SyncFiles
+    tool_runtime: SyncToolRuntime
     models: SyncModels
     shields: SyncShields
+    vector_dbs: SyncVectorDBs
     inspect: SyncInspect
     providers: SyncProviders
 
@@ -121,8 +188,11 @@ class AsyncApis:
 
     inference: Inference
     safety: Safety
+    vector_io: VectorIO
     files: Files
+    tool_runtime: ToolRuntime
     models: Models
     shields: Shields
+    vector_dbs: VectorDBs
     inspect: Inspect
     providers: Providers

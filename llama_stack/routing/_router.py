@@ -138,12 +138,19 @@ class Router:
         raise last_error
 
 
-def build_router_class(api: Api, protocol: type, resource_type: ResourceType) -> type[Router]:
-    """A ``Router`` subclass implementing every routed method of ``protocol``."""
+def build_router_class(
+    api: Api, protocol: type, resource_type: ResourceType, base: type[Router] = Router
+) -> type[Router]:
+    """A ``Router`` subclass implementing every routed method of ``protocol``.
+
+    Methods that ``base`` defines itself (those no single resource routes, such
+    as creating a vector store) are kept; every other method is generated.
+    """
     methods: dict[str, Any] = {"api": api, "resource_type": resource_type}
     for spec in protocol_methods(protocol):
-        methods[spec.name] = _routed_method(spec)
-    return type(f"{protocol.__name__}Router", (Router,), methods)
+        if spec.name not in vars(base):
+            methods[spec.name] = _routed_method(spec)
+    return type(f"{protocol.__name__}Router", (base,), methods)
 
 
 def _routed_method(spec: MethodSpec) -> Callable[..., Coroutine[Any, Any, Any]]:

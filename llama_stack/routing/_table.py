@@ -58,22 +58,7 @@ class ResourceTable(Generic[R]):
         return self._registry.get(self._type, identifier, hint=self.register_hint)
 
     def _choose_provider(self, provider_id: str | None) -> str:
-        running = sorted(self._providers)
-        if provider_id is None:
-            if len(running) == 1:
-                return running[0]
-            raise InvalidRequestError(
-                f"provider_id is required when several {self._api_name} providers run; choose one of: "
-                f"{', '.join(running) or 'none'}",
-                param="provider_id",
-            )
-        if provider_id not in self._providers:
-            raise InvalidRequestError(
-                f"provider {provider_id!r} does not serve {self._api_name} in this stack; "
-                f"{self._api_name} providers: {', '.join(running) or 'none'}",
-                param="provider_id",
-            )
-        return provider_id
+        return choose_provider(self._providers, provider_id, self._api_name)
 
     def _check_not_taken(self, resource: Resource) -> None:
         existing = self._registry.find(self._type, resource.identifier)
@@ -136,3 +121,23 @@ class ResourceTable(Generic[R]):
             if before_put is not None:
                 before_put(resource)
             await self._registry.put(await self._checked(resource))
+
+
+def choose_provider(providers: dict[str, Any], provider_id: str | None, api_name: str) -> str:
+    """The provider a new resource goes to: the one named, or the only one running."""
+    running = sorted(providers)
+    if provider_id is None:
+        if len(running) == 1:
+            return running[0]
+        raise InvalidRequestError(
+            f"provider_id is required when several {api_name} providers run; choose one of: "
+            f"{', '.join(running) or 'none'}",
+            param="provider_id",
+        )
+    if provider_id not in providers:
+        raise InvalidRequestError(
+            f"provider {provider_id!r} does not serve {api_name} in this stack; "
+            f"{api_name} providers: {', '.join(running) or 'none'}",
+            param="provider_id",
+        )
+    return provider_id
