@@ -1,0 +1,1 @@
+"""Tool runtimes that run inside the stack process."""

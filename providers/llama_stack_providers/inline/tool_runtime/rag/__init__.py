@@ -1,0 +1,1 @@
+"""inline::rag-runtime: the RAG tool over the Vector IO API."""

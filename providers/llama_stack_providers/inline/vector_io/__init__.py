@@ -1,0 +1,1 @@
+"""Vector-io providers that run inside the stack process."""

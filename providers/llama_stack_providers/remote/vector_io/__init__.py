@@ -1,0 +1,1 @@
+"""Vector-io providers backed by an external database."""
