@@ -105,7 +105,24 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
 
     config = load_stack_config(path, registry, {})
     assert config.name == "starter"
-    assert config.apis == [Api.inference, Api.models, Api.safety, Api.shields, Api.inspect, Api.providers]
+    assert config.apis == [
+        Api.inference,
+        Api.models,
+        Api.safety,
+        Api.shields,
+        Api.files,
+        Api.vector_io,
+        Api.vector_dbs,
+        Api.tool_runtime,
+        Api.inspect,
+        Api.providers,
+    ]
+    # the embedded memory stack; faiss, pgvector and Qdrant join when their environment is set
+    assert [e.provider_id for e in config.providers[Api.vector_io]] == ["sqlite-vec"]
+    with_all = load_stack_config(
+        path, registry, {"ENABLE_FAISS": "1", "PGVECTOR_DSN": "postgresql://u@h/db", "QDRANT_URL": "http://q:6333"}
+    )
+    assert [e.provider_id for e in with_all.providers[Api.vector_io]] == ["sqlite-vec", "faiss", "pgvector", "qdrant"]
     # offline and local by default; the remote engines stay off until their env is set
     enabled = [(e.provider_id, e.provider_type) for e in config.providers[Api.inference]]
     assert enabled == [

@@ -53,7 +53,7 @@ def test_readme_python_example_runs_against_starter(
 
 def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
     commands = _curl_commands()
-    assert len(commands) == 9
+    assert len(commands) == 12
     answers = []
     headers = []
     for command in commands:
@@ -65,7 +65,7 @@ def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
         else:
             response = httpx.post(starter.base_url + path, json=json.loads(data), timeout=120)
         assert response.status_code == 200, (command, response.text)
-        answers.append(response.json())
+        answers.append(response.json() if response.content else None)
         headers.append(response.headers)
     assert "Paris" in answers[0]["choices"][0]["message"]["content"]
     assert len(answers[1]["data"][0]["embedding"]) == 384
@@ -79,6 +79,10 @@ def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
     assert choice["finish_reason"] == "content_filter"
     assert choice["message"]["refusal"].startswith("I can't follow that")
     assert headers[8]["x-llama-stack-shields"].startswith("input/prompt-guard=")
+    # memory: a store on all-MiniLM-L6-v2, two documents through the RAG tool, a hybrid search
+    assert answers[9]["id"] == "notes" and answers[9]["embedding_model"] == "all-MiniLM-L6-v2"
+    assert answers[10] is None
+    assert answers[11]["data"][0]["content"][0]["text"].startswith("Paris is the capital of France")
 
 
 def test_readme_commands_are_the_ones_ci_runs() -> None:

@@ -14,7 +14,7 @@ PROVIDER_SPECS = [
         factory=f"{_PACKAGE}.provider:create",
         api_dependencies=(Api.inference,),
         optional_api_dependencies=(Api.files,),
-        pip_packages=("faiss-cpu>=1.8",),
+        pip_packages=("faiss-cpu>=1.8", "pypdf>=5", "tiktoken>=0.7"),
         description=(
             "Vector stores in faiss indexes (exact or HNSW) saved to disk and reloaded, with chunk text, "
             "metadata and FTS5 keyword search in SQLite beside them."

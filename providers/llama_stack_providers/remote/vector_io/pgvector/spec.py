@@ -14,7 +14,7 @@ PROVIDER_SPECS = [
         factory=f"{_PACKAGE}.provider:create",
         api_dependencies=(Api.inference,),
         optional_api_dependencies=(Api.files,),
-        pip_packages=("asyncpg>=0.29",),
+        pip_packages=("asyncpg>=0.29", "pypdf>=5", "tiktoken>=0.7"),
         description=(
             "Vector stores in PostgreSQL with pgvector (HNSW, cosine) and Postgres full-text search; one table "
             "per store, transactional writes."

@@ -14,7 +14,7 @@ PROVIDER_SPECS = [
         factory=f"{_PACKAGE}.provider:create",
         api_dependencies=(Api.inference,),
         optional_api_dependencies=(Api.files,),
-        pip_packages=("qdrant-client>=1.12",),
+        pip_packages=("qdrant-client>=1.12", "pypdf>=5", "tiktoken>=0.7"),
         description=(
             "Vector stores as Qdrant collections (cosine), with BM25-style keyword ranking over sparse vectors; "
             "a Qdrant server by URL, or local mode in a folder."
