@@ -1,5 +1,7 @@
 """Fixtures shared by the whole test tree; each block names its owner, so add yours as a block of its own."""
 
+import pytest
+
 # --- storage: PostgreSQL fixtures `postgres_server_dsn` / `postgres_dsn` (tests/fixtures/postgres.py) ---
 pytest_plugins = ["tests.fixtures.postgres"]
 # --- end storage ---
@@ -11,3 +13,7 @@ pytest_plugins += ["tests.support.server"]
 # --- cli: `cli` fixture, subprocess servers, free ports (tests/fixtures/cli.py) ---
 pytest_plugins += ["tests.fixtures.cli"]
 # --- end cli ---
+
+# --- memory: the vector-index conformance suite asserts in a helper module; rewrite it so failures show values ---
+pytest.register_assert_rewrite("tests.providers.utils.vector_index_suite")
+# --- end memory ---

@@ -14,7 +14,7 @@ PROVIDER_SPECS = [
         factory=f"{_PACKAGE}.provider:create",
         api_dependencies=(Api.inference,),
         optional_api_dependencies=(Api.files,),
-        pip_packages=("sqlite-vec>=0.1.6", "apsw>=3.45", "numpy>=1.26", "pypdf>=5", "tiktoken>=0.7"),
+        pip_packages=("sqlite-vec>=0.1.6", "apsw>=3.45", "numpy>=2.0", "pypdf>=5", "tiktoken>=0.7"),
         description=(
             "The embedded default: vector stores in one SQLite file (sqlite-vec vectors, FTS5 keyword search, "
             "hybrid ranking), OpenAI vector stores and native vector-io."

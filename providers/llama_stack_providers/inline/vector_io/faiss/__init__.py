@@ -1,0 +1,1 @@
+"""inline::faiss vector-io provider."""

@@ -1,0 +1,1 @@
+"""inline::sqlite-vec vector-io provider."""
