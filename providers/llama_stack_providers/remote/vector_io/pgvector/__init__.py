@@ -1,0 +1,1 @@
+"""remote::pgvector vector-io provider."""

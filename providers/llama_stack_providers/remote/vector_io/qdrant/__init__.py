@@ -1,0 +1,1 @@
+"""remote::qdrant vector-io provider."""
