@@ -74,7 +74,9 @@ def test_register_insert_and_query(client: LlamaStackClient, provider_id: str) -
     words = client.vector_io.query(vector_db_id=db_id, query="warm oven", params={"mode": "keyword"})
     assert [c.metadata["document_id"] for c in words.chunks] == ["doc-2"]
     both = client.vector_io.query(
-        vector_db_id=db_id, query="cat mat", params={"mode": "hybrid", "max_chunks": 2, "ranker": {"type": "weighted", "alpha": 0.3}}
+        vector_db_id=db_id,
+        query="cat mat",
+        params={"mode": "hybrid", "max_chunks": 2, "ranker": {"type": "weighted", "alpha": 0.3}},
     )
     assert both.chunks[0].metadata["document_id"] == "doc-0" and len(both.chunks) == 2
     client.vector_dbs.unregister(db_id)
@@ -87,21 +89,31 @@ def test_the_same_store_serves_both_api_generations(server: ServedStack, client:
     sdk = OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0)
     store = sdk.vector_stores.retrieve("declared")
     assert store.id == "declared"
-    client.vector_io.insert(vector_db_id="declared", chunks=[{"content": "shared text about owls", "metadata": {}}])
+    client.vector_io.insert(
+        vector_db_id="declared", chunks=[{"content": "shared text about owls", "metadata": {}}]
+    )
     hits = sdk.vector_stores.search("declared", query="owls", extra_body={"search_mode": "keyword"})
     assert hits.data[0].content[0].text == "shared text about owls"
     created = sdk.vector_stores.create(name="from-openai", extra_body={"provider_id": "sqlite-vec"})
     assert client.vector_dbs.retrieve(created.id).provider_id == "sqlite-vec"
 
 
-def test_rag_tool_inserts_documents_by_content_and_url_and_answers_with_context(client: LlamaStackClient) -> None:
-    client.vector_dbs.register(vector_db_id="rag", embedding_model="fake-embed", embedding_dimension=8, provider_id="faiss")
+def test_rag_tool_inserts_documents_by_content_and_url_and_answers_with_context(
+    client: LlamaStackClient,
+) -> None:
+    client.vector_dbs.register(
+        vector_db_id="rag", embedding_model="fake-embed", embedding_dimension=8, provider_id="faiss"
+    )
     html = b"<html><head><title>Bees</title><style>p{}</style></head><body><p>Bees make honey from nectar.</p></body></html>"
     client.tool_runtime.rag_tool.insert(
         vector_db_id="rag",
         chunk_size_in_tokens=64,
         documents=[
-            {"document_id": "plain", "content": "Owls hunt at night using silent flight.", "metadata": {"src": "a"}},
+            {
+                "document_id": "plain",
+                "content": "Owls hunt at night using silent flight.",
+                "metadata": {"src": "a"},
+            },
             {
                 "document_id": "page",
                 "content": {"uri": "data:text/html;base64," + base64.b64encode(html).decode()},
@@ -113,7 +125,13 @@ def test_rag_tool_inserts_documents_by_content_and_url_and_answers_with_context(
     result = client.tool_runtime.rag_tool.query(
         vector_db_ids=["rag"],
         content="honey nectar",
-        query_config={"mode": "keyword", "max_chunks": 3, "max_tokens_in_context": 1000, "chunk_template": "[{index}] {chunk.content}\n", "query_generator_config": {"type": "default", "separator": " "}},
+        query_config={
+            "mode": "keyword",
+            "max_chunks": 3,
+            "max_tokens_in_context": 1000,
+            "chunk_template": "[{index}] {chunk.content}\n",
+            "query_generator_config": {"type": "default", "separator": " "},
+        },
     )
     texts = [item.text for item in result.content]  # type: ignore[union-attr]
     assert texts[0].startswith("knowledge_search tool found 1 chunks")
@@ -130,14 +148,26 @@ def test_rag_tool_refuses_what_it_cannot_read(server: ServedStack) -> None:
             "documents": [{"document_id": "x", "content": {"uri": "file:///etc/passwd"}, "metadata": {}}],
         },
     )
-    assert response.status_code == 400 and "only http(s) and data: URLs" in response.json()["error"]["message"]
+    assert (
+        response.status_code == 400 and "only http(s) and data: URLs" in response.json()["error"]["message"]
+    )
     response = httpx.post(
         f"{server.base_url}/v1/vector-dbs",
-        json={"vector_db_id": "bad", "embedding_model": "fake-embed", "embedding_dimension": 384, "provider_id": "faiss"},
+        json={
+            "vector_db_id": "bad",
+            "embedding_model": "fake-embed",
+            "embedding_dimension": 384,
+            "provider_id": "faiss",
+        },
     )
     assert response.status_code == 400
-    assert "384" in response.json()["error"]["message"] and "8-dimensional" in response.json()["error"]["message"]
-    response = httpx.post(f"{server.base_url}/v1/vector-io/query", json={"vector_db_id": "nope", "query": "x"})
+    assert (
+        "384" in response.json()["error"]["message"]
+        and "8-dimensional" in response.json()["error"]["message"]
+    )
+    response = httpx.post(
+        f"{server.base_url}/v1/vector-io/query", json={"vector_db_id": "nope", "query": "x"}
+    )
     assert response.status_code == 404
 
 
@@ -147,7 +177,9 @@ def test_stores_files_and_chunks_survive_a_restart(serve_stack: ServeStack, tmp_
     file_id = sdk.files.create(file=("kept.txt", b"persistent penguins"), purpose="assistants").id
     ids = {}
     for provider_id in ("sqlite-vec", "faiss"):
-        store = sdk.vector_stores.create(name=provider_id, file_ids=[file_id], extra_body={"provider_id": provider_id})
+        store = sdk.vector_stores.create(
+            name=provider_id, file_ids=[file_id], extra_body={"provider_id": provider_id}
+        )
         ids[provider_id] = store.id
         while sdk.vector_stores.files.retrieve(file_id, vector_store_id=store.id).status == "in_progress":
             pass

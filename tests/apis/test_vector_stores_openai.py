@@ -85,7 +85,9 @@ def test_create_a_store_from_files_and_search_it(client: OpenAI) -> None:
     assert hits.data[0].score == pytest.approx(1.0, abs=1e-5)
     assert hits.data[0].content[0].text == NOTES
 
-    keyword = client.vector_stores.search(store.id, query="pancakes butter", extra_body={"search_mode": "keyword"})
+    keyword = client.vector_stores.search(
+        store.id, query="pancakes butter", extra_body={"search_mode": "keyword"}
+    )
     assert [h.file_id for h in keyword.data] == [recipe]
     hybrid = client.vector_stores.search(
         store.id, query="lighthouse storm", extra_body={"search_mode": "hybrid"}, max_num_results=2
@@ -102,23 +104,47 @@ def test_attributes_filters_and_updates(client: OpenAI) -> None:
     store = client.vector_stores.create(name="filters")
     first = _upload(client, "a.txt", b"apples grow on trees in the orchard")
     second = _upload(client, "b.txt", b"apples are pressed into cider in autumn")
-    client.vector_stores.files.create(vector_store_id=store.id, file_id=first, attributes={"year": 2023, "kind": "farm"})
-    client.vector_stores.files.create(vector_store_id=store.id, file_id=second, attributes={"year": 2025, "kind": "drink"})
+    client.vector_stores.files.create(
+        vector_store_id=store.id, file_id=first, attributes={"year": 2023, "kind": "farm"}
+    )
+    client.vector_stores.files.create(
+        vector_store_id=store.id, file_id=second, attributes={"year": 2025, "kind": "drink"}
+    )
     for file_id in (first, second):
         assert _wait_file(client, store.id, file_id).status == "completed"
 
     def found(filters: dict[str, object]) -> set[str]:
         page = client.vector_stores.search(
-            store.id, query="apples", filters=filters, extra_body={"search_mode": "keyword"}  # type: ignore[arg-type]
+            store.id,
+            query="apples",
+            filters=filters,
+            extra_body={"search_mode": "keyword"},  # type: ignore[arg-type]
         )
         return {hit.file_id for hit in page.data}
 
     assert found({"type": "eq", "key": "kind", "value": "farm"}) == {first}
     assert found({"type": "gte", "key": "year", "value": 2024}) == {second}
     assert found(
-        {"type": "or", "filters": [{"type": "eq", "key": "kind", "value": "farm"}, {"type": "gt", "key": "year", "value": 2024}]}
+        {
+            "type": "or",
+            "filters": [
+                {"type": "eq", "key": "kind", "value": "farm"},
+                {"type": "gt", "key": "year", "value": 2024},
+            ],
+        }
     ) == {first, second}
-    assert found({"type": "and", "filters": [{"type": "eq", "key": "kind", "value": "farm"}, {"type": "gt", "key": "year", "value": 2024}]}) == set()
+    assert (
+        found(
+            {
+                "type": "and",
+                "filters": [
+                    {"type": "eq", "key": "kind", "value": "farm"},
+                    {"type": "gt", "key": "year", "value": 2024},
+                ],
+            }
+        )
+        == set()
+    )
     client.vector_stores.files.update(file_id=first, vector_store_id=store.id, attributes={"kind": "drink"})
     assert found({"type": "eq", "key": "kind", "value": "drink"}) == {first, second}
     files = client.vector_stores.files.list(vector_store_id=store.id)
@@ -145,7 +171,9 @@ def test_file_batches_report_counts_and_failures(client: OpenAI) -> None:
     [bad] = list(failed)
     assert bad.id == image and bad.last_error is not None
     assert bad.last_error.code == "unsupported_file" and "image/png" in bad.last_error.message
-    hits = client.vector_stores.search(store.id, query="Lyon population", extra_body={"search_mode": "keyword"})
+    hits = client.vector_stores.search(
+        store.id, query="Lyon population", extra_body={"search_mode": "keyword"}
+    )
     assert hits.data and hits.data[0].file_id == table
 
 
@@ -166,10 +194,16 @@ def test_client_mistakes(server: ServedStack, client: OpenAI) -> None:
     assert client.files.content(sneaky.id).content == b"root"
     response = httpx.post(
         f"{server.base_url}/v1/vector-io/insert",
-        json={"vector_db_id": store.id, "chunks": [{"content": "x", "metadata": {}, "embedding": [0.1, 0.2]}]},
+        json={
+            "vector_db_id": store.id,
+            "chunks": [{"content": "x", "metadata": {}, "embedding": [0.1, 0.2]}],
+        },
     )
     assert response.status_code == 400
-    assert "2 dimensions" in response.json()["error"]["message"] and "8-dimensional" in response.json()["error"]["message"]
+    assert (
+        "2 dimensions" in response.json()["error"]["message"]
+        and "8-dimensional" in response.json()["error"]["message"]
+    )
 
 
 def test_delete_a_store(client: OpenAI) -> None:

@@ -120,9 +120,16 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
     # the embedded memory stack; faiss, pgvector and Qdrant join when their environment is set
     assert [e.provider_id for e in config.providers[Api.vector_io]] == ["sqlite-vec"]
     with_all = load_stack_config(
-        path, registry, {"ENABLE_FAISS": "1", "PGVECTOR_DSN": "postgresql://u@h/db", "QDRANT_URL": "http://q:6333"}
+        path,
+        registry,
+        {"ENABLE_FAISS": "1", "PGVECTOR_DSN": "postgresql://u@h/db", "QDRANT_URL": "http://q:6333"},
     )
-    assert [e.provider_id for e in with_all.providers[Api.vector_io]] == ["sqlite-vec", "faiss", "pgvector", "qdrant"]
+    assert [e.provider_id for e in with_all.providers[Api.vector_io]] == [
+        "sqlite-vec",
+        "faiss",
+        "pgvector",
+        "qdrant",
+    ]
     # offline and local by default; the remote engines stay off until their env is set
     enabled = [(e.provider_id, e.provider_type) for e in config.providers[Api.inference]]
     assert enabled == [

@@ -39,7 +39,9 @@ TEXTS = {
 def _flow_survives_restart(serve_stack: ServeStack, distribution: str) -> None:
     server = serve_stack(distribution)
     sdk = OpenAI(base_url=f"{server.base_url}/v1", api_key="x", max_retries=0)
-    file_ids = {name: sdk.files.create(file=(name, data), purpose="assistants").id for name, data in TEXTS.items()}
+    file_ids = {
+        name: sdk.files.create(file=(name, data), purpose="assistants").id for name, data in TEXTS.items()
+    }
     store = sdk.vector_stores.create(name="remote", file_ids=list(file_ids.values()))
     for file_id in file_ids.values():
         while sdk.vector_stores.files.retrieve(file_id, vector_store_id=store.id).status == "in_progress":
@@ -64,7 +66,8 @@ def _flow_survives_restart(serve_stack: ServeStack, distribution: str) -> None:
 def test_pgvector_store_end_to_end(serve_stack: ServeStack, postgres_dsn: str) -> None:
     config = f"{{dsn: '{postgres_dsn}'}}"
     _flow_survives_restart(
-        serve_stack, DISTRIBUTION.format(provider_id="pgvector", provider_type="remote::pgvector", config=config)
+        serve_stack,
+        DISTRIBUTION.format(provider_id="pgvector", provider_type="remote::pgvector", config=config),
     )
 
 

@@ -627,7 +627,8 @@ class VectorStoreService:
     ) -> None:
         record = await self._store(vector_db_id)
         index = await self._index(record.store)
-        texts = [content_text(c.content) for c in chunks]
+        # NUL cannot be stored by every backend (PostgreSQL text) and carries no meaning in a chunk
+        texts = [content_text(c.content).replace("\x00", "") for c in chunks]
         missing = [i for i, c in enumerate(chunks) if c.embedding is None]
         computed = await self.embedder.embed(
             record.store.embedding_model or "", [texts[i] for i in missing], index.dimension
