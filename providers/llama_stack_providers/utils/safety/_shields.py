@@ -52,3 +52,19 @@ class ShieldDirectory(Generic[P]):
                 f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors()
             )
             raise InvalidRequestError(f"{what}: invalid params: {problems}", param="params") from None
+
+
+class ShieldProvider(Generic[P]):
+    """Base of the safety providers: the shields they serve, with params validated at registration."""
+
+    def __init__(self, params_class: type[P], defaults: Callable[[], dict[str, Any]]) -> None:
+        self.shields: ShieldDirectory[P] = ShieldDirectory(params_class, defaults)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def check_shield(self, shield: Shield) -> Shield:
+        return self.shields.check(shield)

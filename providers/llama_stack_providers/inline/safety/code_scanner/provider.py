@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from llama_stack_api import Shield
 from llama_stack_api.inference import Message
 from llama_stack_api.safety import (
     ModerationObject,
@@ -15,7 +14,7 @@ from llama_stack_api.safety import (
     ViolationLevel,
 )
 from llama_stack_providers.utils.safety import (
-    ShieldDirectory,
+    ShieldProvider,
     message_text,
     moderation_id,
     moderation_inputs,
@@ -32,24 +31,12 @@ CATEGORY = "insecure_code"
 _INLINE_CHARS = 4_000
 
 
-class CodeScannerSafety:
+class CodeScannerSafety(ShieldProvider[CodeScannerShieldParams]):
     """Implements ``Safety``: findings at ``block_severity`` or above are ``error`` violations."""
 
     def __init__(self, config: CodeScannerConfig) -> None:
+        super().__init__(CodeScannerShieldParams, config.model_dump)
         self.config = config
-        self.shields: ShieldDirectory[CodeScannerShieldParams] = ShieldDirectory(
-            CodeScannerShieldParams,
-            lambda: config.model_dump(),
-        )
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def check_shield(self, shield: Shield) -> Shield:
-        return self.shields.check(shield)
 
     async def run_shield(
         self, shield_id: str, messages: list[Message], params: dict[str, Any] | None = None

@@ -12,7 +12,6 @@ from llama_stack_api import (
     NotFoundError,
     ProviderError,
     ProviderUnavailableError,
-    Shield,
 )
 from llama_stack_api.inference import Message, OpenAIUserMessageParam
 from llama_stack_api.safety import (
@@ -23,7 +22,7 @@ from llama_stack_api.safety import (
     ViolationLevel,
 )
 from llama_stack_providers.utils.safety import (
-    ShieldDirectory,
+    ShieldProvider,
     message_text,
     moderation_id,
     moderation_inputs,
@@ -48,28 +47,19 @@ from .prompt import (
 logger = logging.getLogger(__name__)
 
 
-class LlamaGuardSafety:
+class LlamaGuardSafety(ShieldProvider[LlamaGuardShieldParams]):
     """Implements ``Safety``; a shield's provider id is the guard model's id in the Inference API."""
 
     def __init__(self, config: LlamaGuardConfig, inference: Any) -> None:
-        self.config = config
-        self.inference = inference
-        self.shields: ShieldDirectory[LlamaGuardShieldParams] = ShieldDirectory(
+        super().__init__(
             LlamaGuardShieldParams,
             lambda: {
                 "excluded_categories": list(config.excluded_categories),
                 "on_unparseable": config.on_unparseable,
             },
         )
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def check_shield(self, shield: Shield) -> Shield:
-        return self.shields.check(shield)
+        self.config = config
+        self.inference = inference
 
     async def run_shield(
         self, shield_id: str, messages: list[Message], params: dict[str, Any] | None = None

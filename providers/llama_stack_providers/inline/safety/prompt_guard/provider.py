@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from llama_stack_api import ProviderUnavailableError, Shield
+from llama_stack_api import ProviderUnavailableError
 from llama_stack_api.inference import Message
 from llama_stack_api.safety import (
     ModerationObject,
@@ -16,7 +16,7 @@ from llama_stack_api.safety import (
     ViolationLevel,
 )
 from llama_stack_providers.utils.safety import (
-    ShieldDirectory,
+    ShieldProvider,
     message_text,
     moderation_id,
     moderation_inputs,
@@ -31,15 +31,15 @@ logger = logging.getLogger(__name__)
 _WHAT = {"jailbreak": "a jailbreak attempt", "injection": "a prompt injection"}
 
 
-class PromptGuardSafety:
+class PromptGuardSafety(ShieldProvider[PromptGuardShieldParams]):
     """Implements ``Safety``. The classifier loads in the background, so the server starts at once."""
 
     def __init__(self, config: PromptGuardConfig) -> None:
-        self.config = config
-        self.shields: ShieldDirectory[PromptGuardShieldParams] = ShieldDirectory(
+        super().__init__(
             PromptGuardShieldParams,
             lambda: {"guard_type": config.guard_type, "threshold": config.default_threshold},
         )
+        self.config = config
         self._loading: asyncio.Task[PromptGuardClassifier] | None = None
 
     async def initialize(self) -> None:
@@ -63,9 +63,6 @@ class PromptGuardSafety:
         if self._loading.cancelled() or self._loading.exception() is not None:
             return {"status": "Error", "message": f"classifier failed to load: {self._loading.exception()}"}
         return {"status": "OK"}
-
-    async def check_shield(self, shield: Shield) -> Shield:
-        return self.shields.check(shield)
 
     async def _classifier(self) -> PromptGuardClassifier:
         if self._loading is None:
