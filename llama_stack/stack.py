@@ -11,6 +11,7 @@ from typing import Any
 
 from llama_stack_api import Api, Model, ProviderContext, ResourceType, api_spec, protocol_methods
 from llama_stack_api.inspect import RouteInfo
+from llama_stack_api.plugins import StackReady
 
 from .config import StackConfig, redacted_config_dict
 from .guardrails import guard_inference
@@ -163,6 +164,9 @@ async def start_stack(config: StackConfig) -> Stack:
         for api in config.apis:
             if api in framework:
                 stack.impls[api] = framework[api]
+        for instance in stack.instances:
+            if isinstance(instance.impl, StackReady):
+                await instance.impl.stack_ready()
         # introspection is always served: it is how operators see the stack
         stack.impls.setdefault(Api.inspect, framework[Api.inspect])
         stack.impls.setdefault(Api.providers, framework[Api.providers])

@@ -127,6 +127,15 @@ class ProviderLifecycle(Protocol):
 
 
 @runtime_checkable
+class StackReady(Protocol):
+    """A provider with work that needs the whole stack: ``stack_ready()`` runs once every provider is
+    initialized and the registry holds the distribution's models, shields and stores (for example,
+    resuming an ingestion that embeds through a registered model)."""
+
+    async def stack_ready(self) -> None: ...
+
+
+@runtime_checkable
 class HealthReporting(Protocol):
     """A provider that can say whether it works: ``{"status": "OK"|"Error", "message"?: str}``."""
 

@@ -77,6 +77,9 @@ class VectorStoreService:
 
     async def initialize(self) -> None:
         await self.index_store.initialize()
+
+    async def stack_ready(self) -> None:
+        # resuming needs the embedding models registered, which happens after every provider initialized
         await self._recover()
 
     async def shutdown(self) -> None:
