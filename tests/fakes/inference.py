@@ -42,6 +42,8 @@ class FakeInferenceConfig(BaseModel):
     guard_models: list[str] = []
     embedding_models: list[str] = ["fake-embed"]
     embedding_dimension: int = 8
+    # seconds each embeddings request waits before answering (slow ingestion for crash tests)
+    embedding_delay_s: float = 0.0
     reply_prefix: str = "echo: "
     token_delay_s: float = 0.0
     # key into FakeInference.events, so tests can tell instances apart
@@ -193,6 +195,8 @@ class FakeInference(NativeOverOpenAIMixin):
             )
 
     async def openai_embeddings(self, model: str, input: Any, **params: Any) -> OpenAIEmbeddingsResponse:
+        if self.config.embedding_delay_s:
+            await asyncio.sleep(self.config.embedding_delay_s)
         texts = [input] if isinstance(input, str) else [str(t) for t in input]
         return OpenAIEmbeddingsResponse(
             model=model,

@@ -372,12 +372,14 @@ class VectorStoreService:
                 embedding_model=store.embedding_model or "",
             )
         except IngestionFailed as failure:
+            await self._drop_chunks(store, file_id)
             await self._set_status(store.id, file_id, "failed", failure.error)
             return
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an engine bug must mark the file failed, not leave it in progress forever
             logger.exception("ingesting %s into %s failed", file_id, store.id)
+            await self._drop_chunks(store, file_id)
             from llama_stack_api.vector_io import VectorStoreFileLastError
 
             await self._set_status(
@@ -395,6 +397,11 @@ class VectorStoreService:
             timings.write,
         )
         await self._set_status(store.id, file_id, "completed", None, chunk_count=timings.chunks)
+
+    async def _drop_chunks(self, store: VectorStoreObject, file_id: str) -> None:
+        """A failed file keeps no chunks (a crash may have left some from an interrupted ingestion)."""
+        index = await self._index(store)
+        await index.delete_file(file_id)
 
     async def _set_status(
         self, store_id: str, file_id: str, status: VectorStoreFileStatus, error: Any, chunk_count: int = 0
