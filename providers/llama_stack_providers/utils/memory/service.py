@@ -58,6 +58,10 @@ from .index import IndexedChunk, IndexStore, VectorIndex
 
 logger = logging.getLogger(__name__)
 
+# files ingested at once per provider: enough to keep the embedding model's batches full, few enough
+# that a search's query embedding does not queue behind a whole file batch
+MAX_CONCURRENT_INGESTIONS = 3
+
 
 class VectorStoreService:
     """Implements ``VectorIO`` and ``VectorStoresProvider`` for a provider's ``IndexStore``."""
@@ -72,6 +76,7 @@ class VectorStoreService:
         self._tasks: set[asyncio.Task[None]] = set()
         self._file_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._lock = asyncio.Lock()
+        self._ingestion_slots = asyncio.Semaphore(MAX_CONCURRENT_INGESTIONS)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -364,13 +369,14 @@ class VectorStoreService:
         file_id = record.file.id
         try:
             index = await self._index(store)
-            timings = await ingest_file(
-                record,
-                files=self.files,
-                index=index,
-                embedder=self.embedder,
-                embedding_model=store.embedding_model or "",
-            )
+            async with self._ingestion_slots:
+                timings = await ingest_file(
+                    record,
+                    files=self.files,
+                    index=index,
+                    embedder=self.embedder,
+                    embedding_model=store.embedding_model or "",
+                )
         except IngestionFailed as failure:
             await self._drop_chunks(store, file_id)
             await self._set_status(store.id, file_id, "failed", failure.error)

@@ -7,6 +7,7 @@ import functools
 import importlib.util
 import logging
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -179,14 +180,27 @@ def _load_llama3_tokenizer() -> TiktokenTokenizer | None:
     return TiktokenTokenizer(encoding, name="llama3")
 
 
-@functools.cache
+_BUILD_LOCK = threading.Lock()
+
+
 def default_tokenizer() -> Tokenizer:
     """The Llama 3 tokenizer when ``tiktoken`` and ``llama-models`` are installed, else ``RegexTokenizer``.
 
-    Cached: loading the 128k BPE ranks takes a few hundred milliseconds.
+    Built once per process: loading the 128k BPE ranks takes a few hundred milliseconds, and a
+    file batch parses on several threads at once, which must not each build their own.
     """
+    with _BUILD_LOCK:
+        return _build_default_tokenizer()
+
+
+@functools.cache
+def _build_default_tokenizer() -> Tokenizer:
     tokenizer = _load_llama3_tokenizer()
     if tokenizer is not None:
         return tokenizer
     logger.info("tiktoken or llama-models is not installed: chunk sizes are counted with a regex tokenizer")
     return RegexTokenizer()
+
+
+# tests swap the environment (no llama-models) and rebuild the tokenizer
+default_tokenizer.cache_clear = _build_default_tokenizer.cache_clear  # type: ignore[attr-defined]
