@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import sys
 from typing import Annotated
 
@@ -121,14 +122,49 @@ def list_deps(
     from ._doctor import load
 
     loaded = load(config, _parse_env(env or []))
-    seen: list[str] = []
-    for entries in loaded.config.providers.values():
-        for entry in entries:
-            for requirement in entry.spec.pip_packages:
-                if requirement not in seen:
-                    seen.append(requirement)
-    for requirement in seen:
+    requirements = [
+        requirement
+        for entries in loaded.config.providers.values()
+        for entry in entries
+        for requirement in entry.spec.pip_packages
+    ]
+    for requirement in merged_requirements(requirements):
         print(requirement)
+
+
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*([^;]*?)\s*$")
+
+
+def merged_requirements(requirements: list[str]) -> list[str]:
+    """One line per project: ``tiktoken`` and ``tiktoken>=0.7`` from two providers become ``tiktoken>=0.7``.
+
+    Requirements with environment markers are kept as written (merging them would change their meaning).
+    """
+    merged: dict[str, tuple[str, str, list[str]]] = {}
+    kept: list[str] = []
+    for requirement in requirements:
+        match = _REQUIREMENT.match(requirement)
+        if ";" in requirement or match is None:
+            if requirement not in kept:
+                kept.append(requirement)
+            continue
+        name, extras, specifier = match.group(1), match.group(2) or "", match.group(3)
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key not in merged:
+            merged[key] = (name, extras, [])
+            kept.append(key)
+        specifiers = merged[key][2]
+        for part in filter(None, (p.strip() for p in specifier.split(","))):
+            if part not in specifiers:
+                specifiers.append(part)
+    lines = []
+    for item in kept:
+        if item in merged:
+            name, extras, specifiers = merged[item]
+            lines.append(f"{name}{extras}{','.join(specifiers)}")
+        else:
+            lines.append(item)
+    return lines
 
 
 @app.command()

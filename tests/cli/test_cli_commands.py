@@ -92,6 +92,9 @@ providers:
     starter_lines = starter.stdout.splitlines()
     assert len(starter_lines) == len(set(starter_lines))  # torch is asked for by two providers, printed once
     assert {"torch>=2.4", "sentence-transformers>=3", "llama-models==0.3.0"} <= set(starter_lines)
+    # one line per project: meta-reference asks for `tiktoken`, the vector store for `tiktoken>=0.7`
+    names = [line.split(">")[0].split("=")[0].split("[")[0] for line in starter_lines]
+    assert len(names) == len(set(names)) and "tiktoken>=0.7" in starter_lines
     assert deps.returncode == 0, deps.stderr
     assert deps.stdout.splitlines() == ["llama-stack-test-missing-package>=1.0"]
 
@@ -131,3 +134,11 @@ providers:
     )
     assert "some providers cannot start" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_requirements_merge_by_project_name() -> None:
+    from llama_stack.cli._app import merged_requirements
+
+    assert merged_requirements(
+        ["tiktoken", "Tiktoken>=0.7", "numpy>=1.26", "numpy<3", "uvloop; sys_platform != 'win32'", "a[x]>=1"]
+    ) == ["tiktoken>=0.7", "numpy>=1.26,<3", "uvloop; sys_platform != 'win32'", "a[x]>=1"]
