@@ -1,0 +1,1 @@
+"""Tool runtimes that call a service over the network."""
