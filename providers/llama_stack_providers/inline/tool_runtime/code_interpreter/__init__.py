@@ -1,0 +1,1 @@
+"""inline code interpreter: a confined subprocess sandbox for the `builtin::code_interpreter` tool."""
