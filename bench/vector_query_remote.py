@@ -3,9 +3,10 @@
 Usage: python bench/vector_query_remote.py [--chunks 10000] [--dim 384] [--queries 200] [--k 10]
                                           [--stores pgvector,qdrant] [--pg-dsn DSN] [--qdrant-path DIR]
                                           [--qdrant-url URL] [--ef-search 800] [--pg-force-hnsw]
+                                          [--data uniform|clustered]
 
-Chunks are seeded random unit vectors (the hardest case for an ANN graph:
-no clusters) with 40-word texts drawn from a Zipf-distributed vocabulary.
+Chunks are seeded unit vectors, ``--data uniform`` (the hardest case for an ANN graph:
+no clusters) or ``clustered`` (around N/50 centres, as real embeddings are), with 40-word texts drawn from a Zipf-distributed vocabulary.
 For each store it inserts the chunks through ``VectorIndex.add`` in batches
 of 500, then runs ``--queries`` random unit queries one at a time, and
 prints the insert rate, vector-query p50/p95 latency, recall@k against exact
@@ -38,10 +39,30 @@ from llama_stack_providers.utils.memory.index import IndexedChunk, IndexStore
 INDEX_ID = "bench-vector-query"
 
 
+def make_vectors(count: int, queries: int, dim: int, seed: int, data: str) -> tuple[np.ndarray, np.ndarray]:
+    """Corpus and query vectors: ``uniform`` on the sphere (no structure: the worst case for a graph
+    index), or ``clustered`` around count/50 centres as real embeddings are (as bench/vector_query.py)."""
+    rng = np.random.default_rng(seed)
+    if data == "uniform":
+        vectors = rng.standard_normal((count, dim)).astype(np.float32)
+        asked = np.random.default_rng(seed + 1).standard_normal((queries, dim)).astype(np.float32)
+    else:
+        centres = rng.standard_normal((max(1, count // 50), dim)).astype(np.float32)
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+
+        def around(n: int) -> np.ndarray:
+            noise = rng.standard_normal((n, dim)).astype(np.float32) * (0.8 / np.sqrt(dim))
+            return centres[rng.integers(0, len(centres), n)] + noise
+
+        vectors, asked = around(count), around(queries)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    asked /= np.linalg.norm(asked, axis=1, keepdims=True)
+    return vectors, asked
+
+
 def make_corpus(count: int, dim: int, seed: int) -> tuple[np.ndarray, list[str], list[str]]:
     rng = np.random.default_rng(seed)
-    vectors = rng.standard_normal((count, dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = np.zeros((0, dim), dtype=np.float32)
     vocabulary = [f"term{i}" for i in range(20_000)]
     ranks = np.minimum(rng.zipf(1.3, size=(count, 40)), len(vocabulary)) - 1
     texts = [" ".join(vocabulary[r] for r in row) for row in ranks]
@@ -59,7 +80,8 @@ async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 
 
 async def bench_store(name: str, store: IndexStore, args: argparse.Namespace) -> dict[str, float]:
-    vectors, texts, vocabulary = make_corpus(args.chunks, args.dim, args.seed)
+    _, texts, vocabulary = make_corpus(args.chunks, args.dim, args.seed)
+    vectors, queries = make_vectors(args.chunks, args.queries, args.dim, args.seed, args.data)
     await store.initialize()
     try:
         await store.drop(INDEX_ID)
@@ -74,8 +96,6 @@ async def bench_store(name: str, store: IndexStore, args: argparse.Namespace) ->
         insert_s = time.perf_counter() - start
 
         rng = np.random.default_rng(args.seed + 1)
-        queries = rng.standard_normal((args.queries, args.dim)).astype(np.float32)
-        queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         exact = np.argsort(-(queries @ vectors.T), axis=1)[:, : args.k]
         await index.query_vector(queries[0].tolist(), args.k)  # warm caches and connections
         latencies, recalls = [], []
@@ -130,6 +150,7 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", choices=["uniform", "clustered"], default="uniform")
     parser.add_argument("--stores", default="pgvector,qdrant")
     parser.add_argument("--pg-dsn", default="")
     parser.add_argument("--ef-search", type=int, default=800)
