@@ -158,7 +158,7 @@ async def main() -> None:
     parser.add_argument("--qdrant-path", default="")
     parser.add_argument("--qdrant-url", default="")
     args = parser.parse_args()
-    print(f"{args.chunks} chunks, {args.dim}-d random unit vectors, {args.queries} queries, k={args.k}")
+    print(f"{args.chunks} chunks, {args.dim}-d {args.data} unit vectors, {args.queries} queries, k={args.k}")
     for name in args.stores.split(","):
         results = await bench_store(name, build_store(name, args), args)
         print(f"{name:>9}: " + ", ".join(f"{key} {value:.3f}" for key, value in results.items()), flush=True)
