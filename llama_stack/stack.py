@@ -20,6 +20,8 @@ from .resolver import ProviderInstance, ProviderRequest, Resolver
 from .routing import Gateway, ModelsTable, ResourceRegistry, Router, ShieldsTable, build_router_class
 from .routing._models import REGISTER_HINT as MODEL_REGISTER_HINT
 from .routing._shields import REGISTER_HINT as SHIELD_REGISTER_HINT
+from .routing._tool_groups import REGISTER_HINT as TOOL_GROUP_REGISTER_HINT
+from .routing._tool_groups import ToolCatalog, ToolGroupsTable, ToolRuntimeRouterMixin
 from .routing._vector_stores import REGISTER_HINT as VECTOR_STORE_REGISTER_HINT
 from .routing._vector_stores import VectorDBsTable, VectorIORouterMixin
 from .storage import KVStore, ProviderKVStore, distribution_dir, kvstore_from_config
@@ -38,12 +40,16 @@ REGISTRY_RESOURCES: dict[Api, ResourceType] = {
 }
 
 # APIs with methods no single resource routes (creating and listing vector stores)
-ROUTER_BASES: dict[Api, type[Router]] = {Api.vector_io: VectorIORouterMixin}
+ROUTER_BASES: dict[Api, type[Router]] = {
+    Api.vector_io: VectorIORouterMixin,
+    Api.tool_runtime: ToolRuntimeRouterMixin,
+}
 
 REGISTER_HINTS: dict[ResourceType, str] = {
     ResourceType.model: MODEL_REGISTER_HINT,
     ResourceType.shield: SHIELD_REGISTER_HINT,
     ResourceType.vector_store: VECTOR_STORE_REGISTER_HINT,
+    ResourceType.tool_group: TOOL_GROUP_REGISTER_HINT,
 }
 
 
@@ -154,10 +160,17 @@ async def start_stack(config: StackConfig) -> Stack:
         vector_io_providers = {i.request.provider_id: i.impl for i in stack.providers_of(Api.vector_io)}
         vector_dbs = VectorDBsTable(registry, vector_io_providers)
         await vector_dbs.sync_at_startup([entry.to_resource() for entry in config.vector_stores])
+        tool_providers = {i.request.provider_id: i.impl for i in stack.providers_of(Api.tool_runtime)}
+        catalog = ToolCatalog(registry, tool_providers)
+        tool_groups = ToolGroupsTable(registry, tool_providers, catalog)
+        await tool_groups.sync_at_startup([entry.to_resource() for entry in config.tool_groups])
+        if isinstance(routers.get(Api.tool_runtime), ToolRuntimeRouterMixin):
+            routers[Api.tool_runtime].catalog = catalog  # one cache of the groups' tools
         framework: dict[Api, Any] = {
             Api.models: models,
             Api.shields: shields,
             Api.vector_dbs: vector_dbs,
+            Api.tool_groups: tool_groups,
             Api.inspect: StackInspector(stack.route_infos),
             Api.providers: ProviderDirectory(stack.instances, redacted_config_dict),
         }

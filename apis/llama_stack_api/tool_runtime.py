@@ -1,8 +1,9 @@
-"""Tool Runtime API: the RAG tool (insert documents into vector stores, query them as formatted context).
+"""Tool Runtime API: list and invoke the tools of tool groups, and the RAG tool.
 
-The agent tool groups (list-tools, invoke, MCP, code interpreter, web search)
-join this module with the agents work; the RAG tool's routes are those of
-llama-stack-client 0.2.x.
+A tool group (``builtin::rag``, ``builtin::websearch``, an MCP server ...) is a
+resource served by one tool-runtime provider; ``invoke`` is routed by the
+tool's name to the group that offers it. The RAG routes are those of
+llama-stack-client 0.2.x and go to the provider of ``builtin::rag``.
 """
 
 from __future__ import annotations
@@ -64,9 +65,56 @@ class RAGQueryResult(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class ToolParameter(BaseModel):
+    """One argument of a tool, in llama-stack-client 0.2.x's shape."""
+
+    name: str
+    parameter_type: str = Field(description="`string`, `integer`, `number`, `boolean`, `array` or `object`.")
+    description: str = ""
+    required: bool = True
+    default: Any = None
+
+
+class ToolDef(BaseModel):
+    """A tool as a model sees it: name, description, parameters."""
+
+    name: str
+    description: str | None = None
+    parameters: list[ToolParameter] = Field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+
+
+class ListToolDefsResponse(BaseModel):
+    data: list[ToolDef]
+
+
+class ToolInvocationResult(BaseModel):
+    """What a tool returned; a failing tool is a result with ``error_message``, not an HTTP error."""
+
+    content: InterleavedContent | None = None
+    error_message: str | None = None
+    error_code: int | None = None
+    metadata: dict[str, Any] | None = None
+
+
 @runtime_checkable
 class ToolRuntime(Protocol):
     """Run tools for agents and applications."""
+
+    @webmethod("GET", "/v1/tool-runtime/list-tools", summary="List the tools of a tool group.")
+    async def list_runtime_tools(
+        self, tool_group_id: str | None = None, mcp_endpoint: URL | None = None
+    ) -> ListToolDefsResponse:
+        """The tools a group offers right now (an MCP server is asked); ``mcp_endpoint`` lists an
+        unregistered MCP server's tools. Raises ``NotFoundError`` for an unknown group and
+        ``InvalidRequestError`` when neither is given."""
+        ...
+
+    @webmethod("POST", "/v1/tool-runtime/invoke", summary="Run a tool.")
+    async def invoke_tool(self, tool_name: str, kwargs: dict[str, Any]) -> ToolInvocationResult:
+        """Run ``tool_name`` with ``kwargs``. Raises ``NotFoundError`` when no registered group
+        offers the tool; a tool that fails answers with ``error_message``."""
+        ...
 
     @webmethod("POST", "/v1/tool-runtime/rag-tool/insert", summary="Index documents into a vector store.")
     async def rag_tool_insert(
@@ -94,4 +142,9 @@ class ToolRuntime(Protocol):
         ...
 
 
-API_SPEC = ApiSpec(api=Api.tool_runtime, protocol=ToolRuntime, description="Tools (the RAG tool)")
+API_SPEC = ApiSpec(
+    api=Api.tool_runtime,
+    protocol=ToolRuntime,
+    routed_by=Api.tool_groups,
+    description="Tools and the RAG tool",
+)

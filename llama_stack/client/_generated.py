@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from llama_stack.client._streams import Stream
 from llama_stack_api.files import ExpiresAfter, Files, ListOpenAIFileResponse, OpenAIFileDeleteResponse, OpenAIFileObject, OpenAIFilePurpose
-from llama_stack_api.inference._native_messages import CompletionMessage, ImageContentItem, SystemMessage, TextContentItem, ToolResponseMessage, UserMessage
+from llama_stack_api.inference._native_messages import CompletionMessage, ImageContentItem, SystemMessage, TextContentItem, ToolResponseMessage, URL, UserMessage
 from llama_stack_api.inference._native_params import EmbeddingTaskType, GrammarResponseFormat, JsonSchemaResponseFormat, LogProbConfig, SamplingParams, TextTruncation, ToolChoice, ToolConfig, ToolDefinition, ToolPromptFormat
 from llama_stack_api.inference._native_responses import ChatCompletionResponse, ChatCompletionResponseStreamChunk, CompletionResponse, CompletionResponseStreamChunk, EmbeddingsResponse
 from llama_stack_api.inference._openai_chat import OpenAIChatCompletion, OpenAIChatCompletionChunk
@@ -17,10 +17,11 @@ from llama_stack_api.inference._protocol import Inference
 from llama_stack_api.inspect import HealthInfo, Inspect, ListRoutesResponse, VersionInfo
 from llama_stack_api.models import ListModelsResponse, Models
 from llama_stack_api.providers import ListProvidersResponse, ProviderInfo, Providers
-from llama_stack_api.resources import Guardrails, Model, ModelBackend, ModelType, Shield
+from llama_stack_api.resources import Guardrails, Model, ModelBackend, ModelType, Shield, ToolGroup
 from llama_stack_api.safety import ModerationObject, RunShieldResponse, Safety
 from llama_stack_api.shields import ListShieldsResponse, Shields
-from llama_stack_api.tool_runtime import RAGDocument, RAGQueryConfig, RAGQueryResult, ToolRuntime
+from llama_stack_api.tool_groups import ListToolGroupsResponse, ListToolsResponse, Tool, ToolGroups
+from llama_stack_api.tool_runtime import ListToolDefsResponse, RAGDocument, RAGQueryConfig, RAGQueryResult, ToolInvocationResult, ToolRuntime
 from llama_stack_api.uploads import BinaryContent, UploadFile
 from llama_stack_api.vector_dbs import ListVectorDBsResponse, VectorDB, VectorDBs
 from llama_stack_api.vector_io import Chunk, QueryChunksResponse, VectorIO
@@ -109,6 +110,10 @@ class SyncFiles(Protocol):
 class SyncToolRuntime(Protocol):
     """Blocking twin of ``llama_stack_api.tool_runtime.ToolRuntime``."""
 
+    def list_runtime_tools(self, tool_group_id: str | None = None, mcp_endpoint: URL | None = None) -> ListToolDefsResponse: ...
+
+    def invoke_tool(self, tool_name: str, kwargs: dict[str, Any]) -> ToolInvocationResult: ...
+
     def rag_tool_insert(self, documents: list[RAGDocument], vector_db_id: str, chunk_size_in_tokens: int = 512) -> None: ...
 
     def rag_tool_query(self, content: str | TextContentItem | ImageContentItem | list[TextContentItem | ImageContentItem], vector_db_ids: list[str], query_config: RAGQueryConfig | None = None) -> RAGQueryResult: ...
@@ -150,6 +155,22 @@ class SyncVectorDBs(Protocol):
     def unregister_vector_db(self, vector_db_id: str) -> None: ...
 
 
+class SyncToolGroups(Protocol):
+    """Blocking twin of ``llama_stack_api.tool_groups.ToolGroups``."""
+
+    def list_tool_groups(self) -> ListToolGroupsResponse: ...
+
+    def get_tool_group(self, toolgroup_id: str) -> ToolGroup: ...
+
+    def register_tool_group(self, toolgroup_id: str, provider_id: str, mcp_endpoint: URL | None = None, args: dict[str, Any] | None = None) -> None: ...
+
+    def unregister_toolgroup(self, toolgroup_id: str) -> None: ...
+
+    def list_tools(self, toolgroup_id: str | None = None) -> ListToolsResponse: ...
+
+    def get_tool(self, tool_name: str) -> Tool: ...
+
+
 class SyncInspect(Protocol):
     """Blocking twin of ``llama_stack_api.inspect.Inspect``."""
 
@@ -179,6 +200,7 @@ class SyncApis:
     models: SyncModels
     shields: SyncShields
     vector_dbs: SyncVectorDBs
+    tool_groups: SyncToolGroups
     inspect: SyncInspect
     providers: SyncProviders
 
@@ -194,5 +216,6 @@ class AsyncApis:
     models: Models
     shields: Shields
     vector_dbs: VectorDBs
+    tool_groups: ToolGroups
     inspect: Inspect
     providers: Providers

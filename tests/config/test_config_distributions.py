@@ -114,6 +114,7 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
         Api.vector_io,
         Api.vector_dbs,
         Api.tool_runtime,
+        Api.tool_groups,
         Api.inspect,
         Api.providers,
     ]

@@ -10,9 +10,24 @@ from typing import Any
 
 import aiohttp
 
-from llama_stack_api import Api, InvalidRequestError
+from llama_stack_api import (
+    Api,
+    InvalidRequestError,
+    NotFoundError,
+    NotSupportedError,
+    ToolGroup,
+    current_resource,
+)
 from llama_stack_api.inference import URL, InterleavedContent, TextContentItem
-from llama_stack_api.tool_runtime import RAGDocument, RAGQueryConfig, RAGQueryResult
+from llama_stack_api.tool_runtime import (
+    ListToolDefsResponse,
+    RAGDocument,
+    RAGQueryConfig,
+    RAGQueryResult,
+    ToolDef,
+    ToolInvocationResult,
+    ToolParameter,
+)
 from llama_stack_api.vector_io import Chunk
 from llama_stack_providers.utils.memory.ingest.chunking import chunk_text, default_tokenizer
 from llama_stack_providers.utils.memory.ingest.extract import (
@@ -28,8 +43,19 @@ RESULTS_FOOTER = "END of knowledge_search tool results.\n"
 MIN_CHUNK_TOKENS = 16
 
 
+KNOWLEDGE_SEARCH = ToolDef(
+    name="knowledge_search",
+    description="Search the knowledge base (the tool group's vector stores) for passages relevant to a query.",
+    parameters=[ToolParameter(name="query", parameter_type="string", description="What to look for.")],
+)
+
+
 class RAGToolRuntime:
-    """Implements the RAG part of ``ToolRuntime`` over the Vector IO API."""
+    """Implements ``ToolRuntime`` over the Vector IO API: the RAG routes and the ``knowledge_search`` tool.
+
+    A group served by this provider (``builtin::rag``) names its stores in ``args.vector_db_ids``;
+    a call may name others in its kwargs.
+    """
 
     def __init__(self, config: RAGToolRuntimeConfig, vector_io: Any) -> None:
         self.config = config
@@ -40,6 +66,34 @@ class RAGToolRuntime:
 
     async def shutdown(self) -> None:
         return None
+
+    async def list_runtime_tools(
+        self, tool_group_id: str | None = None, mcp_endpoint: URL | None = None
+    ) -> ListToolDefsResponse:
+        if mcp_endpoint is not None:
+            raise NotSupportedError(
+                "inline::rag-runtime serves the RAG tool, not MCP servers", param="mcp_endpoint"
+            )
+        return ListToolDefsResponse(data=[KNOWLEDGE_SEARCH])
+
+    async def invoke_tool(self, tool_name: str, kwargs: dict[str, Any]) -> ToolInvocationResult:
+        if tool_name != KNOWLEDGE_SEARCH.name:
+            raise NotFoundError(f"inline::rag-runtime has no tool {tool_name!r}; it has knowledge_search")
+        group = current_resource()
+        group_args = (group.args or {}) if isinstance(group, ToolGroup) else {}
+        vector_db_ids = kwargs.get("vector_db_ids") or group_args.get("vector_db_ids") or []
+        query = kwargs.get("query")
+        if not isinstance(query, str) or not query.strip():
+            return ToolInvocationResult(error_message="knowledge_search needs a non-empty `query` string")
+        if not vector_db_ids:
+            return ToolInvocationResult(
+                error_message="knowledge_search has no vector stores: set the group's args.vector_db_ids"
+            )
+        config = RAGQueryConfig.model_validate(group_args.get("query_config") or {})
+        result = await self.rag_tool_query(
+            content=query, vector_db_ids=list(vector_db_ids), query_config=config
+        )
+        return ToolInvocationResult(content=result.content, metadata=result.metadata)
 
     async def rag_tool_insert(
         self, documents: list[RAGDocument], vector_db_id: str, chunk_size_in_tokens: int = 512
