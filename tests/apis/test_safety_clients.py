@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -50,8 +51,9 @@ def server(serve_stack_for_module: ServeStack) -> ServedStack:
 
 
 @pytest.fixture
-def client(server: ServedStack) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0)
+def client(server: ServedStack) -> Iterator[LlamaStackClient]:
+    with LlamaStackClient(base_url=server.base_url, max_retries=0) as sdk:
+        yield sdk
 
 
 def test_shields_list_and_retrieve_with_llama_stack_client(client: LlamaStackClient) -> None:

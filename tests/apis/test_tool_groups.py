@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import llama_stack_client
 import pytest
@@ -44,8 +46,9 @@ def server(serve_stack_for_module: ServeStack) -> ServedStack:
 
 
 @pytest.fixture
-def client(server: ServedStack) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0)
+def client(server: ServedStack) -> Iterator[LlamaStackClient]:
+    with LlamaStackClient(base_url=server.base_url, max_retries=0) as sdk:
+        yield sdk
 
 
 def test_groups_and_their_tools_are_listed(client: LlamaStackClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -51,8 +52,9 @@ def server(serve_stack_for_module: ServeStack) -> ServedStack:
 
 
 @pytest.fixture
-def client(server: ServedStack) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0)
+def client(server: ServedStack) -> Iterator[LlamaStackClient]:
+    with LlamaStackClient(base_url=server.base_url, max_retries=0) as sdk:
+        yield sdk
 
 
 @pytest.mark.parametrize("provider_id", ["sqlite-vec", "faiss"])

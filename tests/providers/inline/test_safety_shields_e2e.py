@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 from llama_stack_client import LlamaStackClient
@@ -50,8 +52,9 @@ def server(serve_stack_for_module: ServeStack) -> ServedStack:
 
 
 @pytest.fixture
-def client(server: ServedStack) -> LlamaStackClient:
-    return LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60)
+def client(server: ServedStack) -> Iterator[LlamaStackClient]:
+    with LlamaStackClient(base_url=server.base_url, max_retries=0, timeout=60) as sdk:
+        yield sdk
 
 
 def test_prompt_guard_flags_an_injection_and_passes_a_question(client: LlamaStackClient) -> None:
