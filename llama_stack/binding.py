@@ -129,7 +129,17 @@ def dump_arguments(
             raise TypeError(f"{spec.name}() missing required argument {name!r}")
         value = urllib.parse.quote(str(bound[name]), safe="/" if f"{{{name}:path}}" in path else "")
         path = path.replace(f"{{{name}:path}}", value).replace(f"{{{name}}}", value)
-    query = {n: _jsonable(bound[n]) for n in shape.query_params if n in bound and bound[n] is not None}
+    query: dict[str, Any] = {}
+    for name in shape.query_params:
+        if bound.get(name) is None:
+            continue
+        value = _jsonable(bound[name])
+        if isinstance(value, dict):  # objects travel as name[key]=value, as OpenAPI's deepObject style
+            flat: dict[str, str] = {}
+            _flatten(name, value, flat)
+            query.update(flat)
+        else:
+            query[name] = value
     if route.method not in BODY_METHODS:
         return path, query, None
     if shape.multipart:

@@ -193,9 +193,23 @@ class ToolRuntimeRouterMixin(Router):
         self, tool_group_id: str | None = None, mcp_endpoint: URL | None = None
     ) -> ListToolDefsResponse:
         if tool_group_id is None:
-            raise InvalidRequestError("give `tool_group_id` (a registered tool group)", param="tool_group_id")
+            if mcp_endpoint is None:
+                raise InvalidRequestError("give `tool_group_id` or `mcp_endpoint`", param="tool_group_id")
+            tool_group_id = self._group_serving(mcp_endpoint.uri)
         group = _as_group(self.registry.get(ResourceType.tool_group, tool_group_id, hint=REGISTER_HINT))
         return ListToolDefsResponse(data=await self._catalog().tools_of(group, refresh=True))
+
+    def _group_serving(self, uri: str) -> str:
+        """The registered group of an MCP server (its provider holds the credentials and transport)."""
+        wanted = uri.rstrip("/")
+        for group in self._catalog().groups():
+            if group.mcp_endpoint and str(group.mcp_endpoint.get("uri", "")).rstrip("/") == wanted:
+                return group.identifier
+        raise InvalidRequestError(
+            f"no tool group is registered for the MCP server {uri}; register it with POST /v1/toolgroups "
+            "(provider_id of a remote::model-context-protocol provider, mcp_endpoint) and list it by id",
+            param="mcp_endpoint",
+        )
 
     async def invoke_tool(self, tool_name: str, kwargs: dict[str, Any]) -> ToolInvocationResult:
         group, _ = await self._catalog().find(tool_name)

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from llama_stack_api import InvalidRequestError, MethodSpec, ProviderTimeoutError, RouteSpec
 from llama_stack_api.uploads import BinaryContent, UploadFile
 
-from ..binding import BODY_METHODS, validate_arguments, wire_shape
+from ..binding import BODY_METHODS, nest_form_fields, validate_arguments, wire_shape
 from ..routing import (
     ATTEMPTS_HEADER,
     OVERHEAD_HEADER,
@@ -60,6 +60,13 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec, timeout_s: floa
                 values = request.query_params.getlist(name)
                 if values:
                     raw[name] = values if name in list_params else values[-1]
+                elif "%5B" in request.url.query or "[" in request.url.query:
+                    # an object in the query string, as llama-stack-client sends it: mcp_endpoint[uri]=...
+                    nested = [
+                        (k, v) for k, v in request.query_params.multi_items() if k.startswith(f"{name}[")
+                    ]
+                    if nested:
+                        raw[name] = nest_form_fields(nested).get(name)
             if shape.multipart:
                 form, uploads = await read_multipart(request)
                 raw.update(form)

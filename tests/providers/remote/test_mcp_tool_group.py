@@ -111,6 +111,14 @@ def test_the_servers_tools_are_listed_with_parameters(client: LlamaStackClient) 
     assert {d.name for d in defs} == set(TOOL_NAMES)
 
 
+def test_tools_are_listed_by_mcp_endpoint_too(client: LlamaStackClient, mcp_server: MCPTestServer) -> None:
+    # llama-stack-client sends the endpoint as a nested query parameter: mcp_endpoint[uri]=...
+    defs = client.tool_runtime.list_tools(mcp_endpoint={"uri": mcp_server.http_url})
+    assert {d.name for d in defs} == set(TOOL_NAMES)
+    with pytest.raises(llama_stack_client.BadRequestError, match="no tool group is registered"):
+        client.tool_runtime.list_tools(mcp_endpoint={"uri": "http://127.0.0.1:9/unregistered"})
+
+
 def test_invoking_a_tool_returns_its_text(client: LlamaStackClient) -> None:
     result = client.tool_runtime.invoke_tool(tool_name="add", kwargs={"a": 2, "b": 3})
     assert result.error_message is None
