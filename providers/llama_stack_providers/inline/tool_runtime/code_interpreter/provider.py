@@ -6,17 +6,13 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from llama_stack_api import Api, InvalidRequestError, NotFoundError, NotSupportedError, ProviderContext
-from llama_stack_api.inference import URL, InterleavedContent
+from llama_stack_api import Api, InvalidRequestError, ProviderContext
 from llama_stack_api.tool_runtime import (
-    ListToolDefsResponse,
-    RAGDocument,
-    RAGQueryConfig,
-    RAGQueryResult,
     ToolDef,
     ToolInvocationResult,
     ToolParameter,
 )
+from llama_stack_providers.utils.tool_runtime import SingleToolRuntime
 
 from .config import CodeInterpreterConfig
 from .sandbox import CodeSandbox, ExecutionResult
@@ -35,31 +31,18 @@ CODE_INTERPRETER = ToolDef(
 )
 
 
-class CodeInterpreterToolRuntime:
+class CodeInterpreterToolRuntime(SingleToolRuntime):
     """Implements ``ToolRuntime`` for the ``code_interpreter`` tool; the RAG routes are not supported."""
+
+    provider_type = PROVIDER_TYPE
+    tool = CODE_INTERPRETER
 
     def __init__(self, config: CodeInterpreterConfig, sandbox: CodeSandbox) -> None:
         self.config = config
         self.sandbox = sandbox
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def list_runtime_tools(
-        self, tool_group_id: str | None = None, mcp_endpoint: URL | None = None
-    ) -> ListToolDefsResponse:
-        if mcp_endpoint is not None:
-            raise NotSupportedError(
-                f"{PROVIDER_TYPE} serves the code_interpreter tool, not MCP servers", param="mcp_endpoint"
-            )
-        return ListToolDefsResponse(data=[CODE_INTERPRETER])
-
     async def invoke_tool(self, tool_name: str, kwargs: dict[str, Any]) -> ToolInvocationResult:
-        if tool_name != CODE_INTERPRETER.name:
-            raise NotFoundError(f"{PROVIDER_TYPE} has no tool {tool_name!r}; it has code_interpreter")
+        self.check_tool(tool_name)
         code = kwargs.get("code")
         if not isinstance(code, str):
             raise InvalidRequestError("code_interpreter needs a `code` string", param="kwargs.code")
@@ -72,19 +55,6 @@ class CodeInterpreterToolRuntime:
             error_message=_error_message(result),
             metadata=_metadata(result),
         )
-
-    async def rag_tool_insert(
-        self, documents: list[RAGDocument], vector_db_id: str, chunk_size_in_tokens: int = 512
-    ) -> None:
-        raise NotSupportedError(f"{PROVIDER_TYPE} does not serve the RAG tool")
-
-    async def rag_tool_query(
-        self,
-        content: InterleavedContent,
-        vector_db_ids: list[str],
-        query_config: RAGQueryConfig | None = None,
-    ) -> RAGQueryResult:
-        raise NotSupportedError(f"{PROVIDER_TYPE} does not serve the RAG tool")
 
 
 def _error_message(result: ExecutionResult) -> str | None:

@@ -11,20 +11,14 @@ from pydantic import SecretStr
 from llama_stack_api import (
     Api,
     AuthenticationError,
-    NotFoundError,
-    NotSupportedError,
     current_provider_data,
 )
-from llama_stack_api.inference import URL, InterleavedContent
 from llama_stack_api.tool_runtime import (
-    ListToolDefsResponse,
-    RAGDocument,
-    RAGQueryConfig,
-    RAGQueryResult,
     ToolDef,
     ToolInvocationResult,
     ToolParameter,
 )
+from llama_stack_providers.utils.tool_runtime import SingleToolRuntime
 
 from .client import BraveSearchClient, SearchResults, format_results
 from .config import PROVIDER_DATA_API_KEY, BraveSearchToolConfig
@@ -42,8 +36,10 @@ class SearchClient(Protocol):
     async def close(self) -> None: ...
 
 
-class WebSearchToolRuntime:
+class WebSearchToolRuntime(SingleToolRuntime):
     """Implements ``ToolRuntime`` for ``web_search``: one pooled client per API key in use."""
+
+    tool = WEB_SEARCH
 
     def __init__(
         self,
@@ -61,44 +57,18 @@ class WebSearchToolRuntime:
         self._make_client = make_client
         self._clients: dict[str, SearchClient] = {}
 
-    async def initialize(self) -> None:
-        return None
-
     async def shutdown(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
         await asyncio.gather(*(client.close() for client in clients))
 
-    async def list_runtime_tools(
-        self, tool_group_id: str | None = None, mcp_endpoint: URL | None = None
-    ) -> ListToolDefsResponse:
-        if mcp_endpoint is not None:
-            raise NotSupportedError(
-                f"{self.provider_type} serves the web_search tool, not MCP servers", param="mcp_endpoint"
-            )
-        return ListToolDefsResponse(data=[WEB_SEARCH])
-
     async def invoke_tool(self, tool_name: str, kwargs: dict[str, Any]) -> ToolInvocationResult:
-        if tool_name != WEB_SEARCH.name:
-            raise NotFoundError(f"{self.provider_type} has no tool {tool_name!r}; it has web_search")
+        self.check_tool(tool_name)
         client = self._client()
         results = await client.search(kwargs.get("query", ""), top_k=self._max_results)
         return ToolInvocationResult(
             content=format_results(results),
             metadata={"query": results.query, "urls": [hit.url for hit in results.hits]},
         )
-
-    async def rag_tool_insert(
-        self, documents: list[RAGDocument], vector_db_id: str, chunk_size_in_tokens: int = 512
-    ) -> None:
-        raise NotSupportedError(f"{self.provider_type} does not serve the RAG tool")
-
-    async def rag_tool_query(
-        self,
-        content: InterleavedContent,
-        vector_db_ids: list[str],
-        query_config: RAGQueryConfig | None = None,
-    ) -> RAGQueryResult:
-        raise NotSupportedError(f"{self.provider_type} does not serve the RAG tool")
 
     def _client(self) -> SearchClient:
         key = current_provider_data().get(self._provider_data_key)

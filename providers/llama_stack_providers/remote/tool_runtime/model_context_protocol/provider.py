@@ -7,7 +7,6 @@ from typing import Any
 from llama_stack_api import (
     Api,
     InvalidRequestError,
-    NotSupportedError,
     ToolGroup,
     current_provider_data,
     current_resource,
@@ -16,19 +15,16 @@ from llama_stack_api.inference import (
     URL,
     ImageContentItem,
     ImageSource,
-    InterleavedContent,
     InterleavedContentItem,
     TextContentItem,
 )
 from llama_stack_api.tool_runtime import (
     ListToolDefsResponse,
-    RAGDocument,
-    RAGQueryConfig,
-    RAGQueryResult,
     ToolDef,
     ToolInvocationResult,
     ToolParameter,
 )
+from llama_stack_providers.utils.tool_runtime import WithoutRAGTool
 
 from .client import MCPContent, MCPToolDef, call_mcp_tool, list_mcp_tools
 from .config import MCPToolRuntimeConfig
@@ -38,21 +34,17 @@ PROVIDER_DATA_KEY = "mcp_headers"
 _JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object")
 
 
-class MCPToolRuntime:
+class MCPToolRuntime(WithoutRAGTool):
     """Implements ``ToolRuntime`` over MCP: each tool group is one server, named by its ``mcp_endpoint``.
 
     Every list or call is a fresh MCP session (see ``client``); headers are the config's, overridden
     per request by provider data ``{"mcp_headers": {endpoint_uri: {header: value}}}``.
     """
 
+    provider_type = PROVIDER_TYPE
+
     def __init__(self, config: MCPToolRuntimeConfig) -> None:
         self.config = config
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
 
     async def list_runtime_tools(
         self, tool_group_id: str | None = None, mcp_endpoint: URL | None = None
@@ -84,19 +76,6 @@ class MCPToolRuntime:
                 content=content or None, error_message=result.error_message or "the tool reported an error"
             )
         return ToolInvocationResult(content=content)
-
-    async def rag_tool_insert(
-        self, documents: list[RAGDocument], vector_db_id: str, chunk_size_in_tokens: int = 512
-    ) -> None:
-        raise NotSupportedError(f"{PROVIDER_TYPE} serves MCP tool groups, not the RAG tool")
-
-    async def rag_tool_query(
-        self,
-        content: InterleavedContent,
-        vector_db_ids: list[str],
-        query_config: RAGQueryConfig | None = None,
-    ) -> RAGQueryResult:
-        raise NotSupportedError(f"{PROVIDER_TYPE} serves MCP tool groups, not the RAG tool")
 
     def _headers(self, endpoint: str) -> dict[str, str]:
         """The config's headers, with this request's ``mcp_headers`` for ``endpoint`` over them."""
