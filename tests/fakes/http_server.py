@@ -14,7 +14,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -22,10 +22,15 @@ STARTUP_TIMEOUT_S = 10.0
 
 
 @contextlib.contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """Serve ``app`` until the block ends; yields ``http://127.0.0.1:<port>``."""
+def serve_asgi(app: Any, *, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """Serve ``app`` until the block ends; yields ``http://127.0.0.1:<port>``.
+
+    ``lifespan="on"`` for apps that start work in their lifespan (an MCP server's session manager).
+    """
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan, timeout_graceful_shutdown=2
+        )
     )
     ready = threading.Event()
     failure: list[BaseException] = []

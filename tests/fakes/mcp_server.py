@@ -13,21 +13,18 @@ token 403, before MCP sees it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import anyio
-import uvicorn
 from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-STARTUP_TIMEOUT_S = 10.0
+from tests.fakes.http_server import serve_asgi
 
 # a valid 1x1 transparent PNG
 PIXEL_PNG = bytes.fromhex(
@@ -134,38 +131,5 @@ class MCPTestServer:
 @contextlib.contextmanager
 def serve_mcp(token: str | None = None) -> Iterator[MCPTestServer]:
     """Serve the MCP test server on an ephemeral 127.0.0.1 port in a thread until the block ends."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(token),
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            lifespan="on",
-            timeout_graceful_shutdown=2,
-        )
-    )
-    ready = threading.Event()
-    failure: list[BaseException] = []
-
-    async def serve() -> None:
-        task = asyncio.create_task(server.serve())
-        while not server.started and not task.done():
-            await asyncio.sleep(0.005)
-        ready.set()
-        try:
-            await task
-        except BaseException as exc:  # reported to the caller's thread by the ready check
-            failure.append(exc)
-
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), name="fake-mcp", daemon=True)
-    thread.start()
-    if not ready.wait(STARTUP_TIMEOUT_S) or not server.started:
-        server.should_exit = True
-        thread.join(STARTUP_TIMEOUT_S)
-        raise RuntimeError(f"the fake MCP server did not start: {failure or 'timeout'}")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield MCPTestServer(f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(STARTUP_TIMEOUT_S)
+    with serve_asgi(build_app(token), lifespan="on") as base_url:
+        yield MCPTestServer(base_url)
