@@ -69,7 +69,10 @@ async def provider_health(impl: Any) -> dict[str, Any]:
     if check is None:
         return {"status": "Not Implemented"}
     try:
-        result = await asyncio.wait_for(check(), HEALTH_TIMEOUT_S)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that arrives as
+        # the check finishes, which left the stack's health watcher running through shutdown
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            result = await check()
     except TimeoutError:
         return {"status": "Error", "message": f"health check took over {HEALTH_TIMEOUT_S:g}s"}
     except Exception as exc:  # a failing health check is reported, not raised

@@ -106,9 +106,9 @@ class ServedStack:
         self._server.should_exit = True
         self._thread.join(SHUTDOWN_TIMEOUT_S)
         if self._thread.is_alive():
-            # Seen twice in ~10 full runs (a gateway test, an MCP test), never when run alone; the cause is
-            # not found yet (see the session-2 note). Forcing uvicorn's exit lets the lifespan run the
-            # stack's shutdown; the hang is reported on stderr for whoever investigates it.
+            # One cause is found and fixed (a health watcher that swallowed its cancellation on Python
+            # 3.11, tests/framework/test_provider_health.py); forcing is kept so another hang fails one
+            # test loudly instead of the whole run. uvicorn's forced exit skips the lifespan shutdown.
             print(
                 f"server at {self.base_url} did not stop in {SHUTDOWN_TIMEOUT_S:g}s; forcing", file=sys.stderr
             )
