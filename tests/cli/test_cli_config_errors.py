@@ -30,7 +30,7 @@ CASES = {
     "unknown-provider-type": (
         FAKE_PROVIDER.format(provider_type="inline::fak", config="{}"),
         "FILE: providers.inference[0].provider_type: provider type 'inline::fak' for API 'inference' "
-        "is either misspelled or not installed; expected one of: inline::fake, inline::flaky; did you mean 'inline::fake'?",
+        "is either misspelled or not installed; expected one of: inline::fake, inline::flaky, inline::scripted; did you mean 'inline::fake'?",
     ),
     "unset-env-var": (
         FAKE_PROVIDER.format(provider_type="inline::fake", config="reply_prefix: ${env.NOT_SET}"),

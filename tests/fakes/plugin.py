@@ -23,6 +23,13 @@ def llama_stack_provider_specs() -> list[ProviderSpec]:
             description="The echo model, failing its first calls on purpose (gateway tests).",
         ),
         ProviderSpec(
+            api=Api.inference,
+            provider_type="inline::scripted",
+            config_class="tests.fakes.scripted_inference:ScriptedInferenceConfig",
+            factory="tests.fakes.scripted_inference:create",
+            description="Plays a script of answers and tool calls written in the conversation (agent tests).",
+        ),
+        ProviderSpec(
             api=Api.safety,
             provider_type="inline::fake-shield",
             config_class="tests.fakes.safety:FakeShieldConfig",

@@ -1,0 +1,1 @@
+"""Agent providers that run inside the stack process."""

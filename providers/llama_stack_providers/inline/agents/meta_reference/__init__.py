@@ -1,0 +1,1 @@
+"""inline::meta-reference: the agent loop behind the Agents and Responses APIs."""

@@ -1,0 +1,63 @@
+"""A stack for agent tests: the scripted model, a word shield, sqlite-vec + RAG, and a real MCP server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fakes.mcp_server import MCPTestServer, serve_mcp
+from tests.support.server import ServedStack, ServeStack
+
+AGENTS_DISTRIBUTION = """\
+version: 2
+name: agents
+apis: [inference, models, safety, shields, vector_io, vector_dbs, tool_runtime, tool_groups, agents]
+providers:
+  inference:
+    - provider_id: scripted
+      provider_type: inline::scripted
+      config: {{}}
+    - provider_id: fake
+      provider_type: inline::fake
+      config: {{llm_models: [], embedding_dimension: 8}}
+  safety:
+    - provider_id: words
+      provider_type: inline::fake-shield
+      config: {{block_words: [forbidden, smuggle]}}
+  vector_io:
+    - provider_id: sqlite-vec
+      provider_type: inline::sqlite-vec
+      config: {{}}
+  tool_runtime:
+    - provider_id: rag-runtime
+      provider_type: inline::rag-runtime
+      config: {{}}
+    - provider_id: mcp
+      provider_type: remote::model-context-protocol
+      config: {{timeout_s: 10}}
+  agents:
+    - provider_id: meta-reference
+      provider_type: inline::meta-reference
+      config: {{tool_timeout_s: 5}}
+shields:
+  - shield_id: words
+    provider_id: words
+tool_groups:
+  - toolgroup_id: builtin::rag
+    provider_id: rag-runtime
+  - toolgroup_id: mcp::calc
+    provider_id: mcp
+    mcp_endpoint: {{uri: "{mcp_url}"}}
+"""
+
+
+@pytest.fixture(scope="module")
+def mcp_server() -> Iterator[MCPTestServer]:
+    with serve_mcp() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def agents_server(serve_stack_for_module: ServeStack, mcp_server: MCPTestServer) -> ServedStack:
+    return serve_stack_for_module(AGENTS_DISTRIBUTION.format(mcp_url=mcp_server.http_url))
