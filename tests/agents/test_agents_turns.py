@@ -92,7 +92,10 @@ def test_streamed_turn_events(client: LlamaStackClient) -> None:
     events = [
         chunk.event.payload
         for chunk in client.agents.turn.create(
-            agent_id=agent_id, session_id=session_id, messages=[{"role": "user", "content": moves}], stream=True
+            agent_id=agent_id,
+            session_id=session_id,
+            messages=[{"role": "user", "content": moves}],
+            stream=True,
         )
     ]
     kinds = [e.event_type for e in events]
@@ -100,9 +103,7 @@ def test_streamed_turn_events(client: LlamaStackClient) -> None:
     assert "step_progress" in kinds
     completes = [e.step_type for e in events if e.event_type == "step_complete"]
     assert completes == ["inference", "tool_execution", "inference"]
-    text = "".join(
-        e.delta.text for e in events if e.event_type == "step_progress" and e.delta.type == "text"
-    )
+    text = "".join(e.delta.text for e in events if e.event_type == "step_progress" and e.delta.type == "text")
     assert text.strip() == "said hi"
     assert events[-1].turn.output_message.content == "said hi"
 
@@ -110,10 +111,16 @@ def test_streamed_turn_events(client: LlamaStackClient) -> None:
 def test_history_carries_over_between_turns(client: LlamaStackClient, agents_server: ServedStack) -> None:
     agent_id, session_id = new_session(client)
     client.agents.turn.create(
-        agent_id=agent_id, session_id=session_id, messages=[{"role": "user", "content": "first"}], stream=False
+        agent_id=agent_id,
+        session_id=session_id,
+        messages=[{"role": "user", "content": "first"}],
+        stream=False,
     )
     client.agents.turn.create(
-        agent_id=agent_id, session_id=session_id, messages=[{"role": "user", "content": "second"}], stream=False
+        agent_id=agent_id,
+        session_id=session_id,
+        messages=[{"role": "user", "content": "second"}],
+        stream=False,
     )
     sent = model_log(agents_server)[-1]["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
