@@ -115,8 +115,12 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
         Api.vector_dbs,
         Api.tool_runtime,
         Api.tool_groups,
+        Api.agents,
         Api.inspect,
         Api.providers,
+    ]
+    assert [(e.provider_id, e.provider_type) for e in config.providers[Api.agents]] == [
+        ("agents", "inline::meta-reference")
     ]
     # the embedded memory stack; faiss, pgvector and Qdrant join when their environment is set
     assert [e.provider_id for e in config.providers[Api.vector_io]] == ["sqlite-vec"]

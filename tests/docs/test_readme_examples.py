@@ -53,7 +53,7 @@ def test_readme_python_example_runs_against_starter(
 
 def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
     commands = _curl_commands()
-    assert len(commands) == 12
+    assert len(commands) == 13
     answers = []
     headers = []
     for command in commands:
@@ -83,6 +83,8 @@ def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
     assert answers[9]["id"] == "notes" and answers[9]["embedding_model"] == "all-MiniLM-L6-v2"
     assert answers[10] is None
     assert answers[11]["data"][0]["content"][0]["text"].startswith("Paris is the capital of France")
+    # agents: an agent with the RAG tool and an input shield
+    assert set(answers[12]) == {"agent_id"}
 
 
 def test_readme_commands_are_the_ones_ci_runs() -> None:
