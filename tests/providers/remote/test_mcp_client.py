@@ -16,7 +16,7 @@ from llama_stack_api.errors import (
     ProviderTimeoutError,
     ProviderUnavailableError,
 )
-from llama_stack_providers.remote.tool_runtime.model_context_protocol.client import (
+from llama_stack_providers.utils.mcp_client import (
     MCPCallResult,
     MCPContent,
     call_mcp_tool,

@@ -24,9 +24,9 @@ from llama_stack_api.tool_runtime import (
     ToolInvocationResult,
     ToolParameter,
 )
+from llama_stack_providers.utils.mcp_client import MCPContent, MCPToolDef, call_mcp_tool, list_mcp_tools
 from llama_stack_providers.utils.tool_runtime import WithoutRAGTool
 
-from .client import MCPContent, MCPToolDef, call_mcp_tool, list_mcp_tools
 from .config import MCPToolRuntimeConfig
 
 PROVIDER_TYPE = "remote::model-context-protocol"

@@ -1,4 +1,5 @@
-"""A one-shot Model Context Protocol client: list a server's tools or call one, over streamable HTTP or SSE.
+"""A one-shot Model Context Protocol client (shared by the MCP tool runtime and the Responses API's mcp tools):
+list a server's tools or call one, over streamable HTTP or SSE.
 
 Every call opens a connection, initializes an MCP session, does its work and closes it again, all in
 the caller's task (no background tasks, sockets or threads outlive the call).
