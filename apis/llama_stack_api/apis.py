@@ -24,6 +24,7 @@ class Api(StrEnum):
     tool_runtime = "tool_runtime"
     telemetry = "telemetry"
     batches = "batches"
+    conversations = "conversations"
 
     # served by the framework: resource registries and introspection
     models = "models"

@@ -4,6 +4,11 @@
 from __future__ import annotations
 
 from llama_stack.client._streams import Stream
+from llama_stack_api.agents import Agents
+from llama_stack_api.agents._config import Agent, AgentConfig, AgentCreateResponse, AgentSessionCreateResponse, AgentToolGroupWithArgs, PaginatedResponse
+from llama_stack_api.agents._events import AgentTurnResponseStreamChunk
+from llama_stack_api.agents._turns import AgentStepResponse, Document, Session, ToolResponse, Turn
+from llama_stack_api.conversations import Conversation, ConversationDeletedResource, ConversationItemList, Conversations
 from llama_stack_api.files import ExpiresAfter, Files, ListOpenAIFileResponse, OpenAIFileDeleteResponse, OpenAIFileObject, OpenAIFilePurpose
 from llama_stack_api.inference._native_messages import CompletionMessage, ImageContentItem, SystemMessage, TextContentItem, ToolResponseMessage, URL, UserMessage
 from llama_stack_api.inference._native_params import EmbeddingTaskType, GrammarResponseFormat, JsonSchemaResponseFormat, LogProbConfig, SamplingParams, TextTruncation, ToolChoice, ToolConfig, ToolDefinition, ToolPromptFormat
@@ -18,6 +23,10 @@ from llama_stack_api.inspect import HealthInfo, Inspect, ListRoutesResponse, Ver
 from llama_stack_api.models import ListModelsResponse, Models
 from llama_stack_api.providers import ListProvidersResponse, ProviderInfo, Providers
 from llama_stack_api.resources import Guardrails, Model, ModelBackend, ModelType, Shield, ToolGroup
+from llama_stack_api.responses._events import ResponseCompletedEvent, ResponseContentPartAddedEvent, ResponseContentPartDoneEvent, ResponseCreatedEvent, ResponseErrorEvent, ResponseFailedEvent, ResponseFileSearchCallCompletedEvent, ResponseFileSearchCallInProgressEvent, ResponseFileSearchCallSearchingEvent, ResponseFunctionCallArgumentsDeltaEvent, ResponseFunctionCallArgumentsDoneEvent, ResponseInProgressEvent, ResponseIncompleteEvent, ResponseMcpCallArgumentsDeltaEvent, ResponseMcpCallArgumentsDoneEvent, ResponseMcpCallCompletedEvent, ResponseMcpCallFailedEvent, ResponseMcpCallInProgressEvent, ResponseMcpListToolsCompletedEvent, ResponseMcpListToolsFailedEvent, ResponseMcpListToolsInProgressEvent, ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent, ResponseOutputTextAnnotationAddedEvent, ResponseOutputTextDeltaEvent, ResponseOutputTextDoneEvent, ResponseQueuedEvent, ResponseRefusalDeltaEvent, ResponseRefusalDoneEvent, ResponseWebSearchCallCompletedEvent, ResponseWebSearchCallInProgressEvent, ResponseWebSearchCallSearchingEvent
+from llama_stack_api.responses._items import ResponseFileSearchToolCall, ResponseFunctionToolCall, ResponseFunctionToolCallOutput, ResponseMcpApprovalRequest, ResponseMcpApprovalResponse, ResponseMcpCall, ResponseMcpListTools, ResponseMessage, ResponseWebSearchToolCall
+from llama_stack_api.responses._response import Response, ResponseConversationRef, ResponseDeletedObject, ResponseInputItemList, ResponseList, ResponseTextConfig
+from llama_stack_api.responses._tools import FileSearchTool, FunctionTool, McpTool, ToolChoiceAllowed, ToolChoiceFunction, ToolChoiceHosted, ToolChoiceMcp, WebSearchPreviewTool, WebSearchTool
 from llama_stack_api.safety import ModerationObject, RunShieldResponse, Safety
 from llama_stack_api.shields import ListShieldsResponse, Shields
 from llama_stack_api.tool_groups import ListToolGroupsResponse, ListToolsResponse, Tool, ToolGroups
@@ -51,6 +60,46 @@ class SyncSafety(Protocol):
     def run_shield(self, shield_id: str, messages: list[UserMessage | SystemMessage | ToolResponseMessage | CompletionMessage], params: dict[str, Any] | None = None) -> RunShieldResponse: ...
 
     def run_moderation(self, input: str | list[str], model: str | None = None) -> ModerationObject: ...
+
+
+class SyncAgents(Protocol):
+    """Blocking twin of ``llama_stack_api.agents.Agents``."""
+
+    def create_agent(self, agent_config: AgentConfig) -> AgentCreateResponse: ...
+
+    def list_agents(self, start_index: int | None = None, limit: int | None = None) -> PaginatedResponse: ...
+
+    def get_agent(self, agent_id: str) -> Agent: ...
+
+    def delete_agent(self, agent_id: str) -> None: ...
+
+    def create_agent_session(self, agent_id: str, session_name: str) -> AgentSessionCreateResponse: ...
+
+    def list_agent_sessions(self, agent_id: str, start_index: int | None = None, limit: int | None = None) -> PaginatedResponse: ...
+
+    def get_agents_session(self, agent_id: str, session_id: str, turn_ids: list[str] | None = None) -> Session: ...
+
+    def delete_agents_session(self, agent_id: str, session_id: str) -> None: ...
+
+    def create_agent_turn(self, agent_id: str, session_id: str, messages: list[UserMessage | ToolResponseMessage], stream: bool | None = False, documents: list[Document] | None = None, toolgroups: list[str | AgentToolGroupWithArgs] | None = None, tool_config: ToolConfig | None = None) -> Turn | Stream[AgentTurnResponseStreamChunk]: ...
+
+    def get_agents_turn(self, agent_id: str, session_id: str, turn_id: str) -> Turn: ...
+
+    def resume_agent_turn(self, agent_id: str, session_id: str, turn_id: str, tool_responses: list[ToolResponse], stream: bool | None = False) -> Turn | Stream[AgentTurnResponseStreamChunk]: ...
+
+    def get_agents_step(self, agent_id: str, session_id: str, turn_id: str, step_id: str) -> AgentStepResponse: ...
+
+    def create_openai_response(self, input: str | list[ResponseMessage | ResponseFunctionToolCall | ResponseFunctionToolCallOutput | ResponseFileSearchToolCall | ResponseWebSearchToolCall | ResponseMcpCall | ResponseMcpListTools | ResponseMcpApprovalRequest | ResponseMcpApprovalResponse], model: str, instructions: str | None = None, previous_response_id: str | None = None, conversation: str | ResponseConversationRef | None = None, store: bool | None = True, stream: bool | None = False, background: bool | None = False, temperature: float | None = None, top_p: float | None = None, max_output_tokens: int | None = None, text: ResponseTextConfig | None = None, tools: list[FunctionTool | FileSearchTool | WebSearchTool | WebSearchPreviewTool | McpTool] | None = None, tool_choice: Literal['none', 'auto', 'required'] | ToolChoiceFunction | ToolChoiceMcp | ToolChoiceHosted | ToolChoiceAllowed | None = None, parallel_tool_calls: bool | None = True, max_tool_calls: int | None = None, include: list[str] | None = None, metadata: dict[str, str] | None = None, truncation: Literal['auto', 'disabled'] | None = None) -> Response | Stream[ResponseCreatedEvent | ResponseQueuedEvent | ResponseInProgressEvent | ResponseCompletedEvent | ResponseFailedEvent | ResponseIncompleteEvent | ResponseErrorEvent | ResponseOutputItemAddedEvent | ResponseOutputItemDoneEvent | ResponseContentPartAddedEvent | ResponseContentPartDoneEvent | ResponseOutputTextDeltaEvent | ResponseOutputTextDoneEvent | ResponseOutputTextAnnotationAddedEvent | ResponseRefusalDeltaEvent | ResponseRefusalDoneEvent | ResponseFunctionCallArgumentsDeltaEvent | ResponseFunctionCallArgumentsDoneEvent | ResponseFileSearchCallInProgressEvent | ResponseFileSearchCallSearchingEvent | ResponseFileSearchCallCompletedEvent | ResponseWebSearchCallInProgressEvent | ResponseWebSearchCallSearchingEvent | ResponseWebSearchCallCompletedEvent | ResponseMcpCallInProgressEvent | ResponseMcpCallCompletedEvent | ResponseMcpCallFailedEvent | ResponseMcpCallArgumentsDeltaEvent | ResponseMcpCallArgumentsDoneEvent | ResponseMcpListToolsInProgressEvent | ResponseMcpListToolsCompletedEvent | ResponseMcpListToolsFailedEvent]: ...
+
+    def list_openai_responses(self, after: str | None = None, limit: int | None = 50, model: str | None = None, order: Literal['asc', 'desc'] | None = 'desc') -> ResponseList: ...
+
+    def get_openai_response(self, response_id: str) -> Response: ...
+
+    def delete_openai_response(self, response_id: str) -> ResponseDeletedObject: ...
+
+    def list_openai_response_input_items(self, response_id: str, after: str | None = None, before: str | None = None, include: list[str] | None = None, limit: int | None = 20, order: Literal['asc', 'desc'] | None = 'desc') -> ResponseInputItemList: ...
+
+    def cancel_openai_response(self, response_id: str) -> Response: ...
 
 
 class SyncVectorIO(Protocol):
@@ -117,6 +166,26 @@ class SyncToolRuntime(Protocol):
     def rag_tool_insert(self, documents: list[RAGDocument], vector_db_id: str, chunk_size_in_tokens: int = 512) -> None: ...
 
     def rag_tool_query(self, content: str | TextContentItem | ImageContentItem | list[TextContentItem | ImageContentItem], vector_db_ids: list[str], query_config: RAGQueryConfig | None = None) -> RAGQueryResult: ...
+
+
+class SyncConversations(Protocol):
+    """Blocking twin of ``llama_stack_api.conversations.Conversations``."""
+
+    def create_conversation(self, items: list[ResponseMessage | ResponseFunctionToolCall | ResponseFunctionToolCallOutput | ResponseFileSearchToolCall | ResponseWebSearchToolCall | ResponseMcpCall | ResponseMcpListTools | ResponseMcpApprovalRequest | ResponseMcpApprovalResponse] | None = None, metadata: dict[str, str] | None = None) -> Conversation: ...
+
+    def get_conversation(self, conversation_id: str) -> Conversation: ...
+
+    def update_conversation(self, conversation_id: str, metadata: dict[str, str] | None) -> Conversation: ...
+
+    def delete_conversation(self, conversation_id: str) -> ConversationDeletedResource: ...
+
+    def add_items(self, conversation_id: str, items: list[ResponseMessage | ResponseFunctionToolCall | ResponseFunctionToolCallOutput | ResponseFileSearchToolCall | ResponseWebSearchToolCall | ResponseMcpCall | ResponseMcpListTools | ResponseMcpApprovalRequest | ResponseMcpApprovalResponse]) -> ConversationItemList: ...
+
+    def list_items(self, conversation_id: str, after: str | None = None, include: list[str] | None = None, limit: int | None = 20, order: Literal['asc', 'desc'] | None = 'desc') -> ConversationItemList: ...
+
+    def get_item(self, conversation_id: str, item_id: str, include: list[str] | None = None) -> ResponseMessage | ResponseFunctionToolCall | ResponseFunctionToolCallOutput | ResponseFileSearchToolCall | ResponseWebSearchToolCall | ResponseMcpCall | ResponseMcpListTools | ResponseMcpApprovalRequest | ResponseMcpApprovalResponse: ...
+
+    def delete_item(self, conversation_id: str, item_id: str) -> Conversation: ...
 
 
 class SyncModels(Protocol):
@@ -194,9 +263,11 @@ class SyncApis:
 
     inference: SyncInference
     safety: SyncSafety
+    agents: SyncAgents
     vector_io: SyncVectorIO
     files: SyncFiles
     tool_runtime: SyncToolRuntime
+    conversations: SyncConversations
     models: SyncModels
     shields: SyncShields
     vector_dbs: SyncVectorDBs
@@ -210,9 +281,11 @@ class AsyncApis:
 
     inference: Inference
     safety: Safety
+    agents: Agents
     vector_io: VectorIO
     files: Files
     tool_runtime: ToolRuntime
+    conversations: Conversations
     models: Models
     shields: Shields
     vector_dbs: VectorDBs

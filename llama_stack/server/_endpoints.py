@@ -58,6 +58,9 @@ def make_endpoint(impl: Any, spec: MethodSpec, route: RouteSpec, timeout_s: floa
             raw: dict[str, Any] = dict(request.path_params)
             for name in shape.query_params:
                 values = request.query_params.getlist(name)
+                if not values and name in list_params:
+                    # the openai SDK sends lists as include[]=a&include[]=b
+                    values = request.query_params.getlist(f"{name}[]")
                 if values:
                     raw[name] = values if name in list_params else values[-1]
                 elif "%5B" in request.url.query or "[" in request.url.query:

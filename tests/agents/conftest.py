@@ -1,4 +1,5 @@
-"""A stack for agent tests: the scripted model, a word shield, sqlite-vec + RAG, and a real MCP server."""
+"""A stack for agent tests: the scripted model, a word shield, files, sqlite-vec + RAG, conversations, and a real
+MCP server."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from tests.support.server import ServedStack, ServeStack
 AGENTS_DISTRIBUTION = """\
 version: 2
 name: agents
-apis: [inference, models, safety, shields, vector_io, vector_dbs, tool_runtime, tool_groups, agents]
+apis: [inference, models, safety, shields, files, vector_io, vector_dbs, tool_runtime, tool_groups, conversations, agents]
 providers:
   inference:
     - provider_id: scripted
@@ -25,6 +26,14 @@ providers:
     - provider_id: words
       provider_type: inline::fake-shield
       config: {{block_words: [forbidden, smuggle]}}
+  files:
+    - provider_id: localfs
+      provider_type: inline::localfs
+      config: {{}}
+  conversations:
+    - provider_id: conversations
+      provider_type: inline::builtin
+      config: {{}}
   vector_io:
     - provider_id: sqlite-vec
       provider_type: inline::sqlite-vec

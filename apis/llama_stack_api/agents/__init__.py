@@ -1,19 +1,33 @@
-"""Agents API: agents, their sessions, and turns in which the agent calls the model and tools until done.
+"""Agents API: agents, their sessions and turns, and OpenAI's Responses — one agent loop behind both.
 
-The routes and shapes are those of llama-stack-client 0.2.x (``/v1/agents/...``).
-A turn streams its steps as server-sent events or answers with the finished
-``Turn``; a turn that needs client tools pauses (``turn_awaiting_input``) until
-``resume`` brings their results.
+The agent routes and shapes are those of llama-stack-client 0.2.x
+(``/v1/agents/...``): a turn streams its steps as server-sent events or answers
+with the finished ``Turn``; a turn that needs client tools pauses
+(``turn_awaiting_input``) until ``resume`` brings their results. The
+Responses routes (``/v1/responses``) are OpenAI's; their types live in
+``llama_stack_api.responses``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from .._routes import webmethod
 from ..apis import Api, ApiSpec
 from ..inference import ToolConfig
+from ..responses import (
+    Response,
+    ResponseConversationRef,
+    ResponseDeletedObject,
+    ResponseInput,
+    ResponseInputItemList,
+    ResponseList,
+    ResponseStreamEvent,
+    ResponseTextConfig,
+    ResponseTool,
+    ResponseToolChoice,
+)
 from ._config import (
     DEFAULT_MAX_INFER_ITERS,
     Agent,
@@ -189,5 +203,91 @@ class Agents(Protocol):
         """Raises ``NotFoundError``."""
         ...
 
+    # --- OpenAI Responses -------------------------------------------------------------------------
 
-API_SPEC = ApiSpec(api=Api.agents, protocol=Agents, description="Agents: sessions, turns, steps")
+    @webmethod("POST", "/v1/responses", stream="stream", openai=True, summary="Create a model response.")
+    async def create_openai_response(
+        self,
+        input: ResponseInput,
+        model: str,
+        instructions: str | None = None,
+        previous_response_id: str | None = None,
+        conversation: str | ResponseConversationRef | None = None,
+        store: bool | None = True,
+        stream: bool | None = False,
+        background: bool | None = False,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        max_output_tokens: int | None = None,
+        text: ResponseTextConfig | None = None,
+        tools: list[ResponseTool] | None = None,
+        tool_choice: ResponseToolChoice | None = None,
+        parallel_tool_calls: bool | None = True,
+        max_tool_calls: int | None = None,
+        include: list[str] | None = None,
+        metadata: dict[str, str] | None = None,
+        truncation: Literal["auto", "disabled"] | None = None,
+    ) -> Response | AsyncIterator[ResponseStreamEvent]:
+        """Run the agent loop on ``input`` (after ``previous_response_id``'s conversation or the
+        ``conversation``'s items): the response, or its events with ``stream``.
+
+        ``function`` tools pause the loop (their calls are the output); ``file_search``,
+        ``web_search`` and ``mcp`` tools run in the stack; an MCP tool that needs approval ends
+        the response with an ``mcp_approval_request`` answered by a later request's
+        ``mcp_approval_response``. Raises ``NotFoundError`` for an unknown model, previous
+        response, conversation or vector store, ``InvalidRequestError`` for both
+        ``previous_response_id`` and ``conversation`` or a tool the stack cannot serve.
+        """
+        ...
+
+    @webmethod("GET", "/v1/responses", openai=True, summary="List stored responses.")
+    async def list_openai_responses(
+        self,
+        after: str | None = None,
+        limit: int | None = 50,
+        model: str | None = None,
+        order: Literal["asc", "desc"] | None = "desc",
+    ) -> ResponseList: ...
+
+    @webmethod("GET", "/v1/responses/{response_id}", openai=True, summary="Get a stored response.")
+    async def get_openai_response(self, response_id: str) -> Response:
+        """Raises ``NotFoundError`` for an unknown (or unstored) response."""
+        ...
+
+    @webmethod("DELETE", "/v1/responses/{response_id}", openai=True, summary="Delete a stored response.")
+    async def delete_openai_response(self, response_id: str) -> ResponseDeletedObject:
+        """Raises ``NotFoundError`` for an unknown response."""
+        ...
+
+    @webmethod(
+        "GET",
+        "/v1/responses/{response_id}/input_items",
+        openai=True,
+        summary="List a response's input items.",
+    )
+    async def list_openai_response_input_items(
+        self,
+        response_id: str,
+        after: str | None = None,
+        before: str | None = None,
+        include: list[str] | None = None,
+        limit: int | None = 20,
+        order: Literal["asc", "desc"] | None = "desc",
+    ) -> ResponseInputItemList:
+        """The items the response was created from (its input, not earlier responses'). Raises
+        ``NotFoundError``."""
+        ...
+
+    @webmethod(
+        "POST", "/v1/responses/{response_id}/cancel", openai=True, summary="Cancel a background response."
+    )
+    async def cancel_openai_response(self, response_id: str) -> Response:
+        """Stop a queued or running background response (status ``cancelled``). Raises
+        ``NotFoundError``, and ``ConflictError`` for a response that was not created with
+        ``background`` or has already finished."""
+        ...
+
+
+API_SPEC = ApiSpec(
+    api=Api.agents, protocol=Agents, description="Agents (sessions, turns, steps) and Responses"
+)

@@ -13,7 +13,7 @@ PROVIDER_SPECS = [
         config_class=f"{_PACKAGE}.config:MetaReferenceAgentsConfig",
         factory=f"{_PACKAGE}.provider:create",
         api_dependencies=(Api.inference,),
-        optional_api_dependencies=(Api.safety, Api.tool_runtime, Api.vector_io),
+        optional_api_dependencies=(Api.safety, Api.tool_runtime, Api.vector_io, Api.conversations),
         description=(
             "Agents and OpenAI Responses on one agent loop: inference, tool calls (tool groups, MCP, client "
             "tools), shields on input, output and tool results, session documents; state in the kv store."

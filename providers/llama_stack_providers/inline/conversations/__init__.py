@@ -1,0 +1,1 @@
+"""Conversations providers that run inside the stack process."""

@@ -1,0 +1,1 @@
+"""inline::builtin: conversations and their items in the distribution's kv store."""
