@@ -12,6 +12,7 @@ previous version or the new one, never half of one):
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -50,9 +51,15 @@ class TurnRecord(BaseModel):
     inference_steps: int = 0
 
 
+PARSED_TURNS_KEPT = 4096
+
+
 class AgentStore:
     def __init__(self, kv: KeyValueStore) -> None:
         self.kv = kv
+        # Every turn reads its session's earlier turns; parsing each record again made a turn's cost grow
+        # with the session (bench/agents.py). A record is reparsed only when its stored text changed.
+        self._parsed: OrderedDict[str, tuple[str, TurnRecord]] = OrderedDict()
 
     # agents
 
