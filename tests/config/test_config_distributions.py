@@ -115,6 +115,7 @@ def test_starter_distribution_validates(tmp_path: Path, monkeypatch: pytest.Monk
         Api.vector_dbs,
         Api.tool_runtime,
         Api.tool_groups,
+        Api.conversations,
         Api.agents,
         Api.inspect,
         Api.providers,

@@ -452,7 +452,15 @@ def _usage(msgs: list[Any], answer: _Answer) -> OpenAIChatCompletionUsage:
 
 
 def _validated(adapter: TypeAdapter[Any], value: Any, param: str) -> Any:
-    """``value`` as the wire type (in-process callers pass dicts); a mismatch is a 400."""
+    """``value`` checked against the wire type; a mismatch is a 400.
+
+    Real providers read typed fields (``stream_options.include_usage``), so a dict from an in-process
+    caller (the HTTP layer types what clients send; an in-process caller must do it itself) fails here
+    as it would there.
+    """
+    for part in value if isinstance(value, list) else [value]:
+        if isinstance(part, dict):
+            raise TypeError(f"{param}: got a dict; in-process callers must pass the typed wire objects")
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:

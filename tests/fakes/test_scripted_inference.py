@@ -9,9 +9,18 @@ from typing import Any
 
 import pytest
 from openai import OpenAI
+from pydantic import TypeAdapter
 
 from llama_stack_api import InvalidRequestError, NotSupportedError, ProviderError
-from llama_stack_api.inference import OpenAIChatCompletion, OpenAIChatCompletionChunk
+from llama_stack_api.inference import (
+    OpenAIChatCompletion,
+    OpenAIChatCompletionChunk,
+    OpenAIChatCompletionTool,
+    OpenAIMessageParam,
+    OpenAIResponseFormatParam,
+    OpenAIStreamOptions,
+    OpenAIToolChoice,
+)
 from tests.fakes.scripted_inference import ScriptedInference, ScriptedInferenceConfig, script
 from tests.support.server import ServeStack
 
@@ -45,14 +54,30 @@ def tool(call_id: str, content: Any) -> dict[str, Any]:
     return {"role": "tool", "tool_call_id": call_id, "content": content}
 
 
+_WIRE = {
+    "messages": TypeAdapter(list[OpenAIMessageParam]),
+    "tools": TypeAdapter(list[OpenAIChatCompletionTool]),
+    "tool_choice": TypeAdapter(OpenAIToolChoice),
+    "response_format": TypeAdapter(OpenAIResponseFormatParam),
+    "stream_options": TypeAdapter(OpenAIStreamOptions),
+}
+
+
+def typed(**params: Any) -> dict[str, Any]:
+    """The arguments as the HTTP layer hands them to a provider: wire types, not dicts."""
+    return {k: _WIRE[k].validate_python(v) if k in _WIRE and v is not None else v for k, v in params.items()}
+
+
 async def complete(model: ScriptedInference, messages: list[dict[str, Any]], **params: Any) -> Any:
-    result = await model.openai_chat_completion(model=MODEL, messages=messages, **params)
+    result = await model.openai_chat_completion(model=MODEL, **typed(messages=messages, **params))
     assert isinstance(result, OpenAIChatCompletion)
     return result.choices[0]
 
 
 async def collect(model: ScriptedInference, messages: list[dict[str, Any]], **params: Any) -> list[Any]:
-    stream = await model.openai_chat_completion(model=MODEL, messages=messages, stream=True, **params)
+    stream = await model.openai_chat_completion(
+        model=MODEL, stream=True, **typed(messages=messages, **params)
+    )
     assert isinstance(stream, AsyncIterator)
     return [chunk async for chunk in stream]
 

@@ -18,7 +18,13 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from llama_stack_api.inference import OpenAIMessageParam
+from llama_stack_api.inference import (
+    OpenAIChatCompletionTool,
+    OpenAIMessageParam,
+    OpenAIResponseFormatParam,
+    OpenAIStreamOptions,
+    OpenAIToolChoice,
+)
 from llama_stack_api.safety import SafetyViolation
 
 from .events import (
@@ -40,6 +46,11 @@ from .shields import first_violation, judged_text
 from .tools import ToolSet
 
 _MESSAGES = TypeAdapter(list[OpenAIMessageParam])
+# in-process calls skip the HTTP layer's validation, and providers read typed fields: type them here
+_TOOLS = TypeAdapter(list[OpenAIChatCompletionTool])
+_TOOL_CHOICE = TypeAdapter(OpenAIToolChoice)
+_RESPONSE_FORMAT = TypeAdapter(OpenAIResponseFormatParam)
+_WITH_USAGE = OpenAIStreamOptions(include_usage=True)
 MAX_TOOL_CALLS_REACHED = "the tool-call limit of this request is reached; answer with what you have"
 
 
@@ -97,6 +108,15 @@ class _Run:
         self.added: list[dict[str, Any]] = []
         self.usage = Usage()
         self.tool_calls_made = 0
+        self.tools = (
+            _TOOLS.validate_python(request.tools.openai_definitions()) if len(request.tools) else None
+        )
+        self.tool_choice = _TOOL_CHOICE.validate_python(request.tool_choice or "auto") if self.tools else None
+        self.response_format = (
+            _RESPONSE_FORMAT.validate_python(request.response_format)
+            if request.response_format is not None
+            else None
+        )
 
     def _append(self, message: dict[str, Any]) -> None:
         self.added.append(message)
@@ -183,21 +203,15 @@ class _Run:
     async def _infer(self) -> AsyncIterator[Any]:
         request = self.request
         options: dict[str, Any] = dict(request.sampling)
-        if len(request.tools):
-            options["tools"] = request.tools.openai_definitions()
-            options["tool_choice"] = request.tool_choice or "auto"
-            if self._tool_budget_spent():
-                options["tool_choice"] = "none"
+        if self.tools:
+            options["tools"] = self.tools
+            options["tool_choice"] = "none" if self._tool_budget_spent() else self.tool_choice
             if not request.parallel_tool_calls:
                 options["parallel_tool_calls"] = False
-        if request.response_format is not None:
-            options["response_format"] = request.response_format
+        if self.response_format is not None:
+            options["response_format"] = self.response_format
         stream = await self.loop.inference.openai_chat_completion(
-            model=request.model,
-            messages=list(self.typed),
-            stream=True,
-            stream_options={"include_usage": True},
-            **options,
+            model=request.model, messages=list(self.typed), stream=True, stream_options=_WITH_USAGE, **options
         )
         return stream  # type: ignore[no-any-return]
 
