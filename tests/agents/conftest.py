@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes.http_server import serve_asgi
 from tests.fakes.mcp_server import MCPTestServer, serve_mcp
+from tests.fakes.search_servers import BRAVE_KEY, FakeBrave
 from tests.support.server import ServedStack, ServeStack
 
 AGENTS_DISTRIBUTION = """\
@@ -45,6 +47,9 @@ providers:
     - provider_id: mcp
       provider_type: remote::model-context-protocol
       config: {{timeout_s: 10}}
+    - provider_id: brave
+      provider_type: remote::brave-search
+      config: {{api_key: {brave_key}, base_url: "{brave_url}", max_results: 2}}
   agents:
     - provider_id: meta-reference
       provider_type: inline::meta-reference
@@ -58,6 +63,8 @@ tool_groups:
   - toolgroup_id: mcp::calc
     provider_id: mcp
     mcp_endpoint: {{uri: "{mcp_url}"}}
+  - toolgroup_id: builtin::websearch
+    provider_id: brave
 """
 
 
@@ -68,5 +75,19 @@ def mcp_server() -> Iterator[MCPTestServer]:
 
 
 @pytest.fixture(scope="module")
-def agents_server(serve_stack_for_module: ServeStack, mcp_server: MCPTestServer) -> ServedStack:
-    return serve_stack_for_module(AGENTS_DISTRIBUTION.format(mcp_url=mcp_server.http_url))
+def brave() -> Iterator[tuple[FakeBrave, str]]:
+    fake = FakeBrave()
+    with serve_asgi(fake.app) as url:
+        yield fake, url
+
+
+def agents_yaml(mcp_server: MCPTestServer, brave: tuple[FakeBrave, str]) -> str:
+    return AGENTS_DISTRIBUTION.format(mcp_url=mcp_server.http_url, brave_key=BRAVE_KEY, brave_url=brave[1])
+
+
+@pytest.fixture(scope="module")
+def agents_server(
+    mcp_server: MCPTestServer, brave: tuple[FakeBrave, str], serve_stack_for_module: ServeStack
+) -> ServedStack:
+    # the fake servers are set up first so that they outlive the stack
+    return serve_stack_for_module(agents_yaml(mcp_server, brave))

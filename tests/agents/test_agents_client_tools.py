@@ -9,9 +9,10 @@ import pytest
 from llama_stack_client import Agent, LlamaStackClient
 from llama_stack_client.lib.agents.client_tool import client_tool
 
-from tests.agents.conftest import AGENTS_DISTRIBUTION
+from tests.agents.conftest import agents_yaml
 from tests.fakes.mcp_server import MCPTestServer
 from tests.fakes.scripted_inference import script
+from tests.fakes.search_servers import FakeBrave
 from tests.support.server import ServedStack, ServeStack, serve_distribution
 
 
@@ -158,9 +159,9 @@ def test_unknown_tool_groups_are_refused_at_creation(client: LlamaStackClient) -
 
 
 def test_sessions_and_turns_survive_a_restart(
-    serve_stack: ServeStack, mcp_server: MCPTestServer, tmp_path: Path
+    serve_stack: ServeStack, mcp_server: MCPTestServer, brave: tuple[FakeBrave, str], tmp_path: Path
 ) -> None:
-    path = serve_stack.write(AGENTS_DISTRIBUTION.format(mcp_url=mcp_server.http_url))
+    path = serve_stack.write(agents_yaml(mcp_server, brave))
     with serve_distribution(path) as first, LlamaStackClient(base_url=first.base_url, max_retries=0) as sdk:
         agent_id = sdk.agents.create(agent_config={"model": "scripted-llm", "instructions": "hi"}).agent_id
         session_id = sdk.agents.session.create(agent_id=agent_id, session_name="kept").session_id

@@ -241,5 +241,8 @@ def test_bad_requests_are_refused(client: OpenAI) -> None:
         )
     with pytest.raises(openai.NotFoundError):
         client.responses.create(model="scripted-llm", input="x", previous_response_id="resp_missing")
-    with pytest.raises(openai.BadRequestError):
-        client.responses.create(model="scripted-llm", input="x", tools=[{"type": "web_search"}])
+    with pytest.raises(openai.BadRequestError) as no_url:
+        client.responses.create(
+            model="scripted-llm", input="x", tools=[{"type": "mcp", "server_label": "x", "connector_id": "c"}]
+        )
+    assert "server_url" in str(no_url.value)
