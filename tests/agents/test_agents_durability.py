@@ -23,7 +23,7 @@ def openai_client(agents_server: ServedStack) -> Iterator[OpenAI]:
 
 def test_web_search_in_a_response(openai_client: OpenAI, brave: tuple[FakeBrave, str]) -> None:
     moves = script(
-        {"call": [{"name": "web_search", "arguments": {"query": "tides"}}]}, {"say": "{tool_results}"}
+        {"call": [{"name": "brave_search", "arguments": {"query": "tides"}}]}, {"say": "{tool_results}"}
     )
     with openai_client.responses.create(
         model="scripted-llm", input=moves, tools=[{"type": "web_search"}], stream=True
@@ -51,7 +51,7 @@ def test_web_search_tool_group_in_an_agent_turn(agents_server: ServedStack) -> N
         ).agent_id
         session_id = client.agents.session.create(agent_id=agent_id, session_name="web").session_id
         moves = script(
-            {"call": [{"name": "web_search", "arguments": {"query": "moon"}}]}, {"say": "{tool_results}"}
+            {"call": [{"name": "brave_search", "arguments": {"query": "moon"}}]}, {"say": "{tool_results}"}
         )
         turn = client.agents.turn.create(
             agent_id=agent_id,
@@ -59,7 +59,8 @@ def test_web_search_tool_group_in_an_agent_turn(agents_server: ServedStack) -> N
             messages=[{"role": "user", "content": moves}],
             stream=False,
         )
-    assert turn.steps[1].tool_calls[0].tool_name == "web_search"
+    # offered as Llama's built-in name, run as the group's web_search tool
+    assert turn.steps[1].tool_calls[0].tool_name == "brave_search"
     assert "example.com/1" in turn.output_message.content
 
 

@@ -19,6 +19,11 @@ from .engine import EngineTool, ToolOutcome, ToolSet, schema_from_tool_def
 
 RAG_GROUP = "builtin::rag"
 KNOWLEDGE_SEARCH = "knowledge_search"
+WEB_SEARCH = "web_search"
+# Llama 3.1+ models were trained to search the web as the built-in `brave_search`
+# (`<|python_tag|>brave_search.call(query=...)`), and the local Llama parses that form only for a tool
+# offered under that name; any other model reads it as an ordinary "search the web" function.
+WEB_SEARCH_AS_OFFERED = "brave_search"
 
 
 def group_name_and_args(group: AgentToolGroup) -> tuple[str, dict[str, Any]]:
@@ -83,9 +88,9 @@ def _server_tool(tool_runtime: Any, tool: ToolDef, group_id: str, args: dict[str
         result = await tool_runtime.invoke_tool(tool_name=tool.name, kwargs={**arguments, **args})
         return outcome_from_result(result)
 
-    kind = KNOWLEDGE_SEARCH if tool.name == KNOWLEDGE_SEARCH else "function"
+    kind = {KNOWLEDGE_SEARCH: KNOWLEDGE_SEARCH, WEB_SEARCH: WEB_SEARCH}.get(tool.name, "function")
     return EngineTool(
-        tool.name,
+        WEB_SEARCH_AS_OFFERED if tool.name == WEB_SEARCH else tool.name,
         tool.description or "",
         schema_from_tool_def(tool),
         kind=kind,

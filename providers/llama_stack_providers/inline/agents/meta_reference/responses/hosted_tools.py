@@ -29,7 +29,7 @@ from llama_stack_api.responses import (
 from llama_stack_api.vector_io import SearchRankingOptions
 from llama_stack_providers.utils.mcp_client import MCPToolDef, call_mcp_tool, list_mcp_tools
 
-from ..agent_tools import outcome_from_result
+from ..agent_tools import WEB_SEARCH_AS_OFFERED, outcome_from_result
 from ..engine import EngineTool, ToolOutcome, ToolSet
 from .items import new_item_id
 
@@ -152,7 +152,7 @@ async def _web_search(tool_runtime: Any | None) -> EngineTool:
         return outcome
 
     return EngineTool(
-        "web_search",
+        WEB_SEARCH_AS_OFFERED,
         "Search the web for up-to-date information.",
         QUERY_SCHEMA,
         kind="web_search",

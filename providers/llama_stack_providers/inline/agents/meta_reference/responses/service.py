@@ -38,6 +38,7 @@ from llama_stack_api.responses import (
 )
 
 from .. import engine
+from ..agent_tools import WEB_SEARCH_AS_OFFERED
 from ..config import MetaReferenceAgentsConfig
 from .hosted_tools import ResponseTools, build_response_tools, run_mcp_call
 from .items import input_items, messages_from_items
@@ -456,7 +457,7 @@ def _tool_choice(toolset: engine.ToolSet, choice: ResponseToolChoice | None) -> 
     if isinstance(choice, ToolChoiceFunction):
         return toolset, _named(toolset, choice.name)
     if isinstance(choice, ToolChoiceHosted):
-        name = "file_search" if choice.type == "file_search" else "web_search"
+        name = "file_search" if choice.type == "file_search" else WEB_SEARCH_AS_OFFERED
         return toolset, _named(toolset, name)
     if isinstance(choice, ToolChoiceMcp):
         if choice.name:
