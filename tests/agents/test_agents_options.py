@@ -1,0 +1,134 @@
+"""Options that shape a turn or a response: per-turn tool groups, tool_choice, response formats, parallel calls,
+and failures reported in the stream."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from llama_stack_client import LlamaStackClient
+from openai import OpenAI
+
+from tests.fakes.mcp_server import MCPTestServer
+from tests.fakes.scripted_inference import script
+from tests.support.server import ServedStack
+
+
+@pytest.fixture
+def client(agents_server: ServedStack) -> Iterator[LlamaStackClient]:
+    with LlamaStackClient(base_url=agents_server.base_url, max_retries=0) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def openai_client(agents_server: ServedStack) -> Iterator[OpenAI]:
+    with OpenAI(base_url=f"{agents_server.base_url}/v1", api_key="none", max_retries=0) as sdk:
+        yield sdk
+
+
+def last_request(server: ServedStack) -> dict[str, Any]:
+    entry: dict[str, Any] = server.provider("scripted").log[-1]
+    return entry
+
+
+def test_per_turn_tool_groups_add_to_the_agents(client: LlamaStackClient, agents_server: ServedStack) -> None:
+    agent_id = client.agents.create(agent_config={"model": "scripted-llm", "instructions": ""}).agent_id
+    session_id = client.agents.session.create(agent_id=agent_id, session_name="s").session_id
+    client.agents.turn.create(
+        agent_id=agent_id,
+        session_id=session_id,
+        messages=[{"role": "user", "content": "plain"}],
+        stream=False,
+    )
+    assert last_request(agents_server)["tools"] == []
+    client.agents.turn.create(
+        agent_id=agent_id,
+        session_id=session_id,
+        messages=[{"role": "user", "content": "with tools"}],
+        toolgroups=["mcp::calc/add"],
+        stream=False,
+    )
+    assert last_request(agents_server)["tools"] == ["add"]
+
+
+def test_agent_tool_choice_and_response_format_reach_the_model(
+    client: LlamaStackClient, agents_server: ServedStack
+) -> None:
+    config = {
+        "model": "scripted-llm",
+        "instructions": "",
+        "toolgroups": ["mcp::calc"],
+        "tool_config": {"tool_choice": "none"},
+        "response_format": {"type": "json_schema", "json_schema": {"title": "Answer", "type": "object"}},
+        "sampling_params": {
+            "strategy": {"type": "top_p", "temperature": 0.5, "top_p": 0.9},
+            "max_tokens": 64,
+        },
+    }
+    agent_id = client.agents.create(agent_config=config).agent_id
+    session_id = client.agents.session.create(agent_id=agent_id, session_name="s").session_id
+    turn = client.agents.turn.create(
+        agent_id=agent_id,
+        session_id=session_id,
+        messages=[{"role": "user", "content": script({"json": {"ok": True}})}],
+        stream=False,
+    )
+    assert turn.output_message.content == '{"ok": true}'
+    sent = last_request(agents_server)
+    assert sent["tool_choice"] == "none"
+    assert sent["response_format"]["json_schema"]["name"] == "Answer"
+
+
+def test_a_named_tool_choice_in_a_response(openai_client: OpenAI, agents_server: ServedStack) -> None:
+    weather = {"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}
+    openai_client.responses.create(
+        model="scripted-llm",
+        input="hi",
+        tools=[weather],
+        tool_choice={"type": "function", "name": "get_weather"},
+    )
+    assert last_request(agents_server)["tool_choice"] == {
+        "type": "function",
+        "function": {"name": "get_weather"},
+    }
+
+
+def test_sequential_tool_calls_when_parallel_calls_are_off(
+    openai_client: OpenAI, mcp_server: MCPTestServer, agents_server: ServedStack
+) -> None:
+    moves = script(
+        {
+            "call": [
+                {"name": "add", "arguments": {"a": 1, "b": 2}},
+                {"name": "add", "arguments": {"a": 3, "b": 4}},
+            ]
+        },
+        {"say": "{tool_results}"},
+    )
+    tool = {
+        "type": "mcp",
+        "server_label": "calc",
+        "server_url": mcp_server.http_url,
+        "require_approval": "never",
+    }
+    response = openai_client.responses.create(
+        model="scripted-llm", input=moves, tools=[tool], parallel_tool_calls=False
+    )
+    assert response.output_text == "3 | 7"
+    assert response.parallel_tool_calls is False
+
+
+def test_a_failing_model_fails_the_response(openai_client: OpenAI) -> None:
+    with openai_client.responses.create(
+        model="scripted-llm", input=script({"fail": "the engine fell over"}), stream=True
+    ) as stream:
+        events = []
+        with pytest.raises(Exception, match="the engine fell over"):
+            for event in stream:
+                events.append(event)
+    failed = [e for e in events if e.type == "response.failed"]
+    assert failed and failed[0].response.error is not None
+    assert "the engine fell over" in failed[0].response.error.message
+    stored = openai_client.responses.retrieve(failed[0].response.id)
+    assert stored.status == "failed"
