@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from llama_stack_api import ConflictError, InvalidRequestError, NotFoundError, NotSupportedError
@@ -168,9 +168,12 @@ class AgentsService:
                 f"turn {history[-1].turn.turn_id!r} awaits client tool responses; resume it first",
                 param="session_id",
             )
-        self._claim(session_id)
+        if documents:
+            self.documents.check_available()
+        self._check_free(session_id)
         run = self._turn(agent, session, history, messages, documents or [], toolgroups or [], tool_config)
-        return run if stream else await _finished_turn(run)
+        exclusive = self._exclusive(session_id, run)
+        return exclusive if stream else await _finished_turn(exclusive)
 
     async def resume_agent_turn(
         self,
@@ -187,16 +190,30 @@ class AgentsService:
             raise ConflictError(f"turn {turn_id!r} is not awaiting tool responses", param="turn_id")
         _check_responses(record.pending_calls, tool_responses)
         history = [r for r in await self.store.turns(session_id) if r.turn.turn_id != turn_id]
-        self._claim(session_id)
+        self._check_free(session_id)
         run = self._resume(agent, session, history, record, tool_responses)
-        return run if stream else await _finished_turn(run)
+        exclusive = self._exclusive(session_id, run)
+        return exclusive if stream else await _finished_turn(exclusive)
 
-    def _claim(self, session_id: str) -> None:
+    def _check_free(self, session_id: str) -> None:
         if session_id in self._busy:
             raise ConflictError(
                 f"session {session_id!r} is running a turn; wait for it to end", param="session_id"
             )
+
+    async def _exclusive(
+        self, session_id: str, run: AsyncGenerator[AgentTurnResponseStreamChunk, None]
+    ) -> AsyncIterator[AgentTurnResponseStreamChunk]:
+        """``run`` with the session marked busy while it runs. The mark is taken when iteration starts (a
+        stream that is never read holds nothing), so the session is checked again here."""
+        self._check_free(session_id)
         self._busy.add(session_id)
+        try:
+            async for item in run:
+                yield item
+        finally:
+            self._busy.discard(session_id)
+            await run.aclose()
 
     async def _turn(
         self,
@@ -208,35 +225,32 @@ class AgentsService:
         toolgroups: list[AgentToolGroup],
         tool_config: ToolConfig | None,
     ) -> AsyncIterator[AgentTurnResponseStreamChunk]:
-        try:
-            turn_id, started = engine.new_id(), engine.now()
-            yield chunk(AgentTurnResponseTurnStartPayload(turn_id=turn_id))
-            recorder = TurnRecorder(turn_id)
-            new_input = [m.model_dump(exclude_none=True) for m in openai_messages_from_native(messages)]
-            if documents or session.vector_store_id is not None:
-                step_id = engine.new_id()
-                yield recorder.chunks(engine.StepStarted(step_id, "memory_retrieval"))[0]
-                retrieval = await self.documents.retrieve(step_id, session, documents, _query_text(messages))
-                yield recorder.chunks(retrieval)[0]
-                if retrieval.context:
-                    new_input = _with_context(new_input, retrieval.context)
-            record = TurnRecord(
-                turn=Turn(
-                    turn_id=turn_id,
-                    session_id=session.session_id,
-                    input_messages=messages,
-                    steps=[],
-                    output_message=output_message(_empty_end()),
-                    started_at=started,
-                ),
-                messages=new_input,
-                toolgroups=toolgroups,
-                tool_config=tool_config,
-            )
-            async for item in self._run_loop(agent, session, history, record, recorder, check_input=True):
-                yield item
-        finally:
-            self._busy.discard(session.session_id)
+        turn_id, started = engine.new_id(), engine.now()
+        yield chunk(AgentTurnResponseTurnStartPayload(turn_id=turn_id))
+        recorder = TurnRecorder(turn_id)
+        new_input = [m.model_dump(exclude_none=True) for m in openai_messages_from_native(messages)]
+        if documents or session.vector_store_id is not None:
+            step_id = engine.new_id()
+            yield recorder.chunks(engine.StepStarted(step_id, "memory_retrieval"))[0]
+            retrieval = await self.documents.retrieve(step_id, session, documents, _query_text(messages))
+            yield recorder.chunks(retrieval)[0]
+            if retrieval.context:
+                new_input = _with_context(new_input, retrieval.context)
+        record = TurnRecord(
+            turn=Turn(
+                turn_id=turn_id,
+                session_id=session.session_id,
+                input_messages=messages,
+                steps=[],
+                output_message=output_message(_empty_end()),
+                started_at=started,
+            ),
+            messages=new_input,
+            toolgroups=toolgroups,
+            tool_config=tool_config,
+        )
+        async for item in self._run_loop(agent, session, history, record, recorder, check_input=True):
+            yield item
 
     async def _resume(
         self,
@@ -246,29 +260,26 @@ class AgentsService:
         record: TurnRecord,
         responses: list[ToolResponse],
     ) -> AsyncIterator[AgentTurnResponseStreamChunk]:
-        try:
-            recorder = TurnRecorder(record.turn.turn_id, record.turn.steps)
-            recorder.inference_steps = record.inference_steps
-            by_id = {r.call_id: r for r in responses}
-            ordered = [by_id[c.call_id] for c in record.pending_calls]
-            at = engine.now()
-            step = ToolExecutionStep(
-                turn_id=record.turn.turn_id,
-                step_id=engine.new_id(),
-                started_at=at,
-                completed_at=at,
-                tool_calls=[native_call(_request(c)) for c in record.pending_calls],
-                tool_responses=ordered,
-            )
-            yield recorder.add_step(step)
-            for response in ordered:
-                text = interleaved_text(response.content)
-                record.messages.append({"role": "tool", "tool_call_id": response.call_id, "content": text})
-            record.pending_calls = []
-            async for item in self._run_loop(agent, session, history, record, recorder, check_input=False):
-                yield item
-        finally:
-            self._busy.discard(session.session_id)
+        recorder = TurnRecorder(record.turn.turn_id, record.turn.steps)
+        recorder.inference_steps = record.inference_steps
+        by_id = {r.call_id: r for r in responses}
+        ordered = [by_id[c.call_id] for c in record.pending_calls]
+        at = engine.now()
+        step = ToolExecutionStep(
+            turn_id=record.turn.turn_id,
+            step_id=engine.new_id(),
+            started_at=at,
+            completed_at=at,
+            tool_calls=[native_call(_request(c)) for c in record.pending_calls],
+            tool_responses=ordered,
+        )
+        yield recorder.add_step(step)
+        for response in ordered:
+            text = interleaved_text(response.content)
+            record.messages.append({"role": "tool", "tool_call_id": response.call_id, "content": text})
+        record.pending_calls = []
+        async for item in self._run_loop(agent, session, history, record, recorder, check_input=False):
+            yield item
 
     async def _run_loop(
         self,

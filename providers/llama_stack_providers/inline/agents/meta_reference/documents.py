@@ -36,16 +36,20 @@ class SessionDocuments:
         self.vector_io = vector_io
         self.tool_runtime = tool_runtime
 
-    async def retrieve(
-        self, step_id: str, session: SessionRecord, documents: list[Document], query: str
-    ) -> engine.MemoryRetrievalDone:
-        """Index ``documents`` (if any) into the session's store, then find context for ``query``."""
-        started = engine.now()
+    def check_available(self) -> None:
         if self.vector_io is None or self.tool_runtime is None:
             raise InvalidRequestError(
                 "documents need the vector_io and tool_runtime APIs (with the builtin::rag tool group) in this stack",
                 param="documents",
             )
+
+    async def retrieve(
+        self, step_id: str, session: SessionRecord, documents: list[Document], query: str
+    ) -> engine.MemoryRetrievalDone:
+        """Index ``documents`` (if any) into the session's store, then find context for ``query``."""
+        started = engine.now()
+        self.check_available()
+        assert self.vector_io is not None and self.tool_runtime is not None
         if documents:
             if session.vector_store_id is None:
                 created = await self.vector_io.openai_create_vector_store(
