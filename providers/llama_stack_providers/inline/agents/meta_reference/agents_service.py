@@ -224,7 +224,7 @@ class AgentsService:
         documents: list[Document],
         toolgroups: list[AgentToolGroup],
         tool_config: ToolConfig | None,
-    ) -> AsyncIterator[AgentTurnResponseStreamChunk]:
+    ) -> AsyncGenerator[AgentTurnResponseStreamChunk, None]:
         turn_id, started = engine.new_id(), engine.now()
         yield chunk(AgentTurnResponseTurnStartPayload(turn_id=turn_id))
         recorder = TurnRecorder(turn_id)
@@ -259,7 +259,7 @@ class AgentsService:
         history: list[TurnRecord],
         record: TurnRecord,
         responses: list[ToolResponse],
-    ) -> AsyncIterator[AgentTurnResponseStreamChunk]:
+    ) -> AsyncGenerator[AgentTurnResponseStreamChunk, None]:
         recorder = TurnRecorder(record.turn.turn_id, record.turn.steps)
         recorder.inference_steps = record.inference_steps
         by_id = {r.call_id: r for r in responses}
