@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from llama_stack_api import Api
 from llama_stack_providers.inline.inference.meta_reference.config import (
     MetaReferenceInferenceConfig,
     resolve_checkpoint,
@@ -49,7 +50,11 @@ def test_config_shape() -> None:
 
 
 def test_registered_and_cheap_to_import() -> None:
-    [spec] = [s for s in llama_stack_provider_specs() if s.provider_type == "inline::meta-reference"]
+    [spec] = [
+        s
+        for s in llama_stack_provider_specs()
+        if s.api == Api.inference and s.provider_type == "inline::meta-reference"
+    ]
     assert "llama-models==0.3.0" in spec.pip_packages and "torch>=2.4" in spec.pip_packages
     probe = (
         "import sys; import llama_stack_providers.inline.inference.meta_reference.spec, "
