@@ -47,6 +47,9 @@ providers:
     - provider_id: mcp
       provider_type: remote::model-context-protocol
       config: {{timeout_s: 10}}
+    - provider_id: code-interpreter
+      provider_type: inline::code-interpreter
+      config: {{wall_time_s: 20}}
     - provider_id: brave
       provider_type: remote::brave-search
       config: {{api_key: {brave_key}, base_url: "{brave_url}", max_results: 2}}
@@ -65,6 +68,8 @@ tool_groups:
     mcp_endpoint: {{uri: "{mcp_url}"}}
   - toolgroup_id: builtin::websearch
     provider_id: brave
+  - toolgroup_id: builtin::code_interpreter
+    provider_id: code-interpreter
 """
 
 

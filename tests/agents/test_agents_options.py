@@ -132,3 +132,35 @@ def test_a_failing_model_fails_the_response(openai_client: OpenAI) -> None:
     assert "the engine fell over" in failed[0].response.error.message
     stored = openai_client.responses.retrieve(failed[0].response.id)
     assert stored.status == "failed"
+
+
+def test_the_code_interpreter_keeps_a_scratch_folder_per_agent_session(client: LlamaStackClient) -> None:
+    config = {"model": "scripted-llm", "instructions": "", "toolgroups": ["builtin::code_interpreter"]}
+    agent_id = client.agents.create(agent_config=config).agent_id
+
+    def call(code: str) -> dict[str, Any]:
+        return {"call": [{"name": "code_interpreter", "arguments": {"code": code}}]}
+
+    # one script for the whole session: turn 1 writes a file, turn 2 reads it back
+    moves = script(
+        call("open('note.txt', 'w').write('kept'); 6 * 7"),
+        {"say": "{tool_results}"},
+        call("open('note.txt').read()"),
+        {"say": "{tool_results}"},
+    )
+
+    def turn(session_id: str, text: str) -> str:
+        answer = client.agents.turn.create(
+            agent_id=agent_id,
+            session_id=session_id,
+            messages=[{"role": "user", "content": text}],
+            stream=False,
+        )
+        return str(answer.output_message.content)
+
+    first = client.agents.session.create(agent_id=agent_id, session_name="a").session_id
+    assert "42" in turn(first, moves)
+    assert "kept" in turn(first, "again")
+    other = client.agents.session.create(agent_id=agent_id, session_name="b").session_id
+    other_moves = script(call("open('note.txt').read()"), {"say": "{tool_results}"})
+    assert "FileNotFoundError" in turn(other, other_moves)

@@ -53,7 +53,7 @@ def test_readme_python_example_runs_against_starter(
 
 def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
     commands = _curl_commands()
-    assert len(commands) == 15
+    assert len(commands) == 16
     answers = []
     headers = []
     for command in commands:
@@ -83,12 +83,14 @@ def test_readme_curl_calls_answer_as_documented(starter: ServedStack) -> None:
     assert answers[9]["id"] == "notes" and answers[9]["embedding_model"] == "all-MiniLM-L6-v2"
     assert answers[10] is None
     assert answers[11]["data"][0]["content"][0]["text"].startswith("Paris is the capital of France")
+    # tools: the sandboxed interpreter's answer
+    assert answers[12]["error_message"] is None and "45" in str(answers[12]["content"])
     # agents: an agent with the RAG tool and an input shield
-    assert set(answers[12]) == {"agent_id"}
+    assert set(answers[13]) == {"agent_id"}
     # a conversation with one item, and a response from the local model
-    assert answers[13]["object"] == "conversation" and answers[13]["id"].startswith("conv_")
-    assert answers[14]["status"] == "completed" and answers[14]["output"][0]["type"] == "message"
-    assert answers[14]["usage"]["output_tokens"] > 0
+    assert answers[14]["object"] == "conversation" and answers[14]["id"].startswith("conv_")
+    assert answers[15]["status"] == "completed" and answers[15]["output"][0]["type"] == "message"
+    assert answers[15]["usage"]["output_tokens"] > 0
 
 
 def test_readme_commands_are_the_ones_ci_runs() -> None:

@@ -20,6 +20,7 @@ from .engine import EngineTool, ToolOutcome, ToolSet, schema_from_tool_def
 RAG_GROUP = "builtin::rag"
 KNOWLEDGE_SEARCH = "knowledge_search"
 WEB_SEARCH = "web_search"
+CODE_INTERPRETER = "code_interpreter"
 # Llama 3.1+ models were trained to search the web as the built-in `brave_search`
 # (`<|python_tag|>brave_search.call(query=...)`), and the local Llama parses that form only for a tool
 # offered under that name; any other model reads it as an ordinary "search the web" function.
@@ -37,6 +38,7 @@ async def build_toolset(
     groups: list[AgentToolGroup],
     client_tools: list[ToolDef],
     session_store: str | None,
+    session_id: str | None = None,
 ) -> ToolSet:
     """Every tool of ``groups`` (asked of the tool runtime now) and the client tools.
 
@@ -52,7 +54,11 @@ async def build_toolset(
         if group_id == RAG_GROUP and session_store is not None:
             args = {**args, "vector_db_ids": [*_as_list(args.get("vector_db_ids")), session_store]}
         for tool in await _group_tools(tool_runtime, group_id, only):
-            tools.add(_server_tool(tool_runtime, tool, group_id, args))
+            tool_args = args
+            if tool.name == CODE_INTERPRETER and session_id is not None:
+                # each agent session gets its own scratch folder (files persist across its turns)
+                tool_args = {"session_id": session_id, **args}
+            tools.add(_server_tool(tool_runtime, tool, group_id, tool_args))
     for tool in client_tools:
         if tools.get(tool.name) is not None:
             raise InvalidRequestError(

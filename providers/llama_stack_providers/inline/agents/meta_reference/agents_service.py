@@ -294,7 +294,7 @@ class AgentsService:
         config = agent.agent_config
         groups = [*(config.toolgroups or []), *record.toolgroups]
         tools = await build_toolset(
-            self.tool_runtime, groups, config.client_tools or [], session.vector_store_id
+            self.tool_runtime, groups, config.client_tools or [], session.vector_store_id, session.session_id
         )
         request = self._loop_request(config, record.tool_config, tools, history, record, check_input)
         request.max_infer_iters = max(1, request.max_infer_iters - recorder.inference_steps)

@@ -25,7 +25,9 @@ class CodeInterpreterConfig(BaseModel):
         default=None,
         description=(
             "Folder holding one scratch folder per session; unset: `sessions` in the provider's state "
-            "folder. When the server runs as root every ancestor must be traversable by other users (o+x)."
+            "folder, or, when the server runs as root and that folder is private, a fresh folder in the "
+            "system temp dir per start. A folder set here must be traversable by other users (o+x on every "
+            "ancestor) when the server runs as root."
         ),
     )
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,9 @@ from llama_stack_api.tool_runtime import (
 from llama_stack_providers.utils.tool_runtime import SingleToolRuntime
 
 from .config import CodeInterpreterConfig
-from .sandbox import CodeSandbox, ExecutionResult
+from .sandbox import CodeSandbox, ExecutionResult, reachable_by_others
+
+logger = logging.getLogger(__name__)
 
 PROVIDER_TYPE = "inline::code-interpreter"
 DEFAULT_SESSION = "default"
@@ -37,9 +43,16 @@ class CodeInterpreterToolRuntime(SingleToolRuntime):
     provider_type = PROVIDER_TYPE
     tool = CODE_INTERPRETER
 
-    def __init__(self, config: CodeInterpreterConfig, sandbox: CodeSandbox) -> None:
+    def __init__(
+        self, config: CodeInterpreterConfig, sandbox: CodeSandbox, temporary_root: bool = False
+    ) -> None:
         self.config = config
         self.sandbox = sandbox
+        self.temporary_root = temporary_root
+
+    async def shutdown(self) -> None:
+        if self.temporary_root:  # made for this run of the server: nothing in it is meant to last
+            await asyncio.to_thread(shutil.rmtree, self.sandbox.root, True)
 
     async def invoke_tool(self, tool_name: str, kwargs: dict[str, Any]) -> ToolInvocationResult:
         self.check_tool(tool_name)
@@ -103,19 +116,30 @@ def _metadata(result: ExecutionResult) -> dict[str, Any]:
     }
 
 
-def _scratch_root(config: CodeInterpreterConfig, context: ProviderContext) -> Path:
+def _scratch_root(config: CodeInterpreterConfig, context: ProviderContext) -> tuple[Path, bool]:
+    """The folder of the sessions' scratch folders, and whether it is a temporary one for this run."""
     if config.scratch_dir is not None:
-        return Path(config.scratch_dir).expanduser()
+        return Path(config.scratch_dir).expanduser(), False
+    context.state_dir.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0 and not reachable_by_others(context.state_dir.parent):
+        # Run as root, the code runs under unprivileged uids that must reach their folders, but the state
+        # folder sits under a private home (~/.llama is 0700). Rather than open the home, each start gets
+        # a fresh folder of random name in the system temp dir (no one can plant it beforehand); scratch
+        # files do not outlive the server.
+        root = Path(tempfile.mkdtemp(prefix=f"llama-stack-{context.provider_id}-"))
+        root.chmod(0o711)
+        logger.info("code interpreter scratch folders under %s (the state folder is private)", root)
+        return root, True
     root = context.state_dir / "sessions"
     # The sandbox's children may run under other uids: their folders need only be traversable (0o711).
     root.mkdir(mode=0o711, parents=True, exist_ok=True)
     context.state_dir.chmod(0o711)
-    return root
+    return root, False
 
 
 async def create(
     config: CodeInterpreterConfig, deps: dict[Api, Any], context: ProviderContext
 ) -> CodeInterpreterToolRuntime:
-    root = _scratch_root(config, context)
+    root, temporary = _scratch_root(config, context)
     sandbox = await asyncio.to_thread(CodeSandbox, root, config.limits())
-    return CodeInterpreterToolRuntime(config, sandbox)
+    return CodeInterpreterToolRuntime(config, sandbox, temporary)

@@ -70,7 +70,7 @@ def _safe_session_name(session_id: str) -> str:
     return f"{prefix}-{digest}"
 
 
-def _reachable_by_others(path: Path) -> bool:
+def reachable_by_others(path: Path) -> bool:
     """Whether an unprivileged uid can traverse to `path` (every ancestor has o+x)."""
     current = path.resolve()
     for directory in (current, *current.parents):
@@ -165,7 +165,7 @@ class CodeSandbox:
         self._drop_uid = self._is_root
         self._kill_binary = shutil.which("kill", path="/usr/bin:/bin")
         if self._is_root:
-            if not _reachable_by_others(self.root):
+            if not reachable_by_others(self.root):
                 raise ValueError(
                     f"sandbox root {self.root} must be traversable by other users (o+x on every ancestor): "
                     "the code runs under an unprivileged uid"
@@ -174,9 +174,7 @@ class CodeSandbox:
             os.chmod(self.root, 0o711)
         # If the interpreter lives where an unprivileged uid cannot read (e.g. /root/.pyenv), the child
         # keeps CAP_DAC_READ_SEARCH only; file reads then rest on the audit hook alone.
-        self._keep_read_cap = self._is_root and not _reachable_by_others(
-            Path(sysconfig.get_paths()["stdlib"])
-        )
+        self._keep_read_cap = self._is_root and not reachable_by_others(Path(sysconfig.get_paths()["stdlib"]))
         self._sys_path = self._child_sys_path()
         self._read_roots = tuple(
             sorted(

@@ -228,15 +228,15 @@ class RAGToolRuntime:
                     raise InvalidRequestError(
                         f"{where}: fetching {uri} answered HTTP {response.status}", param=where
                     )
-                data = bytearray()
+                body = bytearray()
                 async for piece in response.content.iter_chunked(1 << 16):
-                    data += piece
-                    if len(data) > self.config.max_document_bytes:
+                    body += piece
+                    if len(body) > self.config.max_document_bytes:
                         raise InvalidRequestError(
                             f"{where}: {uri} is larger than {self.config.max_document_bytes} bytes",
                             param=where,
                         )
-                return bytes(data), response.content_type
+                return bytes(body), response.content_type
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise InvalidRequestError(f"{where}: cannot fetch {uri}: {exc}", param=where) from None
 
