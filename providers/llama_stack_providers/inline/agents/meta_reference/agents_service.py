@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
@@ -299,12 +300,14 @@ class AgentsService:
         request = self._loop_request(config, record.tool_config, tools, history, record, check_input)
         request.max_infer_iters = max(1, request.max_infer_iters - recorder.inference_steps)
         end: engine.LoopEnded | None = None
-        async for event in self.loop.run(request):
-            if isinstance(event, engine.LoopEnded):
-                end = event
-                break
-            for item in recorder.chunks(event):
-                yield item
+        # closed however this ends (a client gone mid-stream too): the model's stream closes with it
+        async with contextlib.aclosing(self.loop.run(request)) as events:
+            async for event in events:
+                if isinstance(event, engine.LoopEnded):
+                    end = event
+                    break
+                for item in recorder.chunks(event):
+                    yield item
         assert end is not None  # the loop always ends with LoopEnded
         record.messages.extend(end.new_messages)
         record.inference_steps = recorder.inference_steps

@@ -52,7 +52,20 @@ class StreamedAnswer:
         return calls
 
     async def deltas(self, chunks: AsyncIterator[Any]) -> AsyncIterator[TextDelta | ToolCallDelta]:
-        """Read OpenAI ``chat.completion.chunk``s, yield text and tool-call deltas, remember the rest."""
+        """Read OpenAI ``chat.completion.chunk``s, yield text and tool-call deltas, remember the rest.
+
+        The provider's stream is closed when this ends, also early (the client went away), so the
+        engine stops generating.
+        """
+        try:
+            async for delta in self._read(chunks):
+                yield delta
+        finally:
+            close = getattr(chunks, "aclose", None)
+            if close is not None:
+                await close()
+
+    async def _read(self, chunks: AsyncIterator[Any]) -> AsyncIterator[TextDelta | ToolCallDelta]:
         async for chunk in chunks:
             if chunk.usage is not None:
                 self.usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,7 +91,7 @@ class AgentLoop:
         self.safety = safety
         self.make_id = make_id
 
-    async def run(self, request: LoopRequest) -> AsyncIterator[EngineEvent]:
+    async def run(self, request: LoopRequest) -> AsyncGenerator[EngineEvent, None]:
         run = _Run(self, request)
         async for event in run.events():
             yield event

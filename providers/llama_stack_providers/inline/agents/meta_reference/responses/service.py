@@ -355,12 +355,14 @@ class _Run:
         request.messages = [*request.messages, *approved_messages, *self.new_messages]
         end: engine.LoopEnded | None = None
         try:
-            async for step_event in self.service.loop.run(request):
-                if isinstance(step_event, engine.LoopEnded):
-                    end = step_event
-                    break
-                for out in builder.on(step_event):
-                    yield out
+            # closed however this ends (a client gone mid-stream too): the model's stream closes with it
+            async with contextlib.aclosing(self.service.loop.run(request)) as step_events:
+                async for step_event in step_events:
+                    if isinstance(step_event, engine.LoopEnded):
+                        end = step_event
+                        break
+                    for out in builder.on(step_event):
+                        yield out
         except Exception as exc:
             self.response.status = "failed"
             self.response.error = ResponseError(code="server_error", message=str(exc))
