@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from llama_stack_client import LlamaStackClient
 from openai import OpenAI
 
 from tests.fakes.mcp_server import MCPTestServer
 from tests.fakes.scripted_inference import script
-from tests.support.server import ServedStack
+from tests.support.server import ServedStack, wait_for
 
 
 @pytest.fixture
@@ -164,3 +165,32 @@ def test_the_code_interpreter_keeps_a_scratch_folder_per_agent_session(client: L
     other = client.agents.session.create(agent_id=agent_id, session_name="b").session_id
     other_moves = script(call("open('note.txt').read()"), {"say": "{tool_results}"})
     assert "FileNotFoundError" in turn(other, other_moves)
+
+
+def test_a_client_leaving_mid_turn_stops_the_model_and_frees_the_session(
+    agents_server: ServedStack,
+) -> None:
+    with LlamaStackClient(base_url=agents_server.base_url, max_retries=0) as client:
+        agent_id = client.agents.create(agent_config={"model": "scripted-llm", "instructions": ""}).agent_id
+        session_id = client.agents.session.create(agent_id=agent_id, session_name="s").session_id
+        slow = script({"say": " ".join(["word"] * 200), "delay_s": 0.05})
+        with httpx.stream(
+            "POST",
+            f"{agents_server.base_url}/v1/agents/{agent_id}/session/{session_id}/turn",
+            json={"messages": [{"role": "user", "content": slow}], "stream": True},
+            timeout=30,
+        ) as response:
+            for line in response.iter_lines():
+                if "step_progress" in line:
+                    break  # leave after the first token
+        entry = agents_server.provider("scripted").log[-1]
+        assert wait_for(lambda: entry.get("stream_end") == "closed")
+        # the abandoned turn is not stored, and the session takes the next turn
+        turn = client.agents.turn.create(
+            agent_id=agent_id,
+            session_id=session_id,
+            messages=[{"role": "user", "content": "next"}],
+            stream=False,
+        )
+        assert turn.output_message.content == "echo: next"
+        assert len(client.agents.session.retrieve(agent_id=agent_id, session_id=session_id).turns) == 1

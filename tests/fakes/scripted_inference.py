@@ -189,7 +189,7 @@ class ScriptedInference(NativeOverOpenAIMixin):
         created = int(time.time())
         if stream:
             include_usage = bool(options and options.include_usage)
-            return _chunks(cid, created, model, answer, usage if include_usage else None)
+            return _chunks(cid, created, model, answer, usage if include_usage else None, entry)
         if answer.delay_s:
             await asyncio.sleep(answer.delay_s)
         message = OpenAIChatCompletionMessage(content=answer.content, tool_calls=answer.tool_calls or None)
@@ -393,6 +393,25 @@ def _text(content: Any) -> str:
 
 
 async def _chunks(
+    cid: str,
+    created: int,
+    model: str,
+    answer: _Answer,
+    usage: OpenAIChatCompletionUsage | None,
+    entry: dict[str, Any],
+) -> AsyncIterator[OpenAIChatCompletionChunk]:
+    """The answer as chunks; ``entry["stream_end"]`` says whether the caller read it all or closed it."""
+    entry["stream_end"] = "open"
+    try:
+        async for piece in _chunk_stream(cid, created, model, answer, usage):
+            yield piece
+    except BaseException:  # closed (GeneratorExit) or cancelled while the caller waited
+        entry["stream_end"] = "closed"
+        raise
+    entry["stream_end"] = "finished"
+
+
+async def _chunk_stream(
     cid: str, created: int, model: str, answer: _Answer, usage: OpenAIChatCompletionUsage | None
 ) -> AsyncIterator[OpenAIChatCompletionChunk]:
     def chunk(delta: OpenAIChoiceDelta, finish_reason: Any = None) -> OpenAIChatCompletionChunk:
