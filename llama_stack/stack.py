@@ -137,7 +137,7 @@ async def start_stack(config: StackConfig) -> Stack:
                 routers[api] = guard_inference(api, router, registry, lambda: routers.get(Api.safety))
             return routers[api]
 
-        resolver = Resolver(provider_requests(config), dependency_view, _context_factory(config, store))
+        resolver = Resolver(provider_requests(config), dependency_view, _context_factory(config, store, registry))
         stack._resolver = resolver
         stack.instances = await resolver.build()
 
@@ -222,8 +222,11 @@ def _declared_models(config: StackConfig) -> list[Model]:
     return [entry.to_resource() for entry in config.models]
 
 
-def _context_factory(config: StackConfig, store: KVStore) -> Callable[[ProviderRequest], ProviderContext]:
-    """Each stateful provider's id, folder and own namespace of the distribution's kv store."""
+def _context_factory(
+    config: StackConfig, store: KVStore, registry: ResourceRegistry
+) -> Callable[[ProviderRequest], ProviderContext]:
+    """Each stateful provider's id, folder, own namespace of the distribution's kv store, and a read-only
+    view of the registry."""
     state_root = distribution_dir(config.name) / "providers"
 
     def context_for(request: ProviderRequest) -> ProviderContext:
@@ -232,6 +235,7 @@ def _context_factory(config: StackConfig, store: KVStore) -> Callable[[ProviderR
             provider_id=request.provider_id,
             state_dir=state_root / request.provider_id,
             kvstore=ProviderKVStore(store, namespace),
+            resources=registry,
         )
 
     return context_for

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import pluggy
 
 from .apis import Api
+from .resources import Resource, ResourceType
 
 PROJECT_NAME = "llama_stack"
 ENTRY_POINT_GROUP = "llama_stack"
@@ -82,6 +83,19 @@ class KeyValueStore(Protocol):
     async def values_in_range(self, start_key: str, end_key: str) -> list[str]: ...
 
 
+class ResourceLookup(Protocol):
+    """A read-only view of the stack's registered resources, for providers that check names their
+    callers give (an agent's model and shields) before the work that needs them starts."""
+
+    def find(self, resource_type: ResourceType, identifier: str) -> Resource | None:
+        """The resource registered under ``identifier`` (or one of its aliases), else ``None``."""
+        ...
+
+    def ids(self, resource_type: ResourceType) -> list[str]:
+        """The registered ids of that type, sorted."""
+        ...
+
+
 @dataclass(frozen=True)
 class ProviderContext:
     """What the framework hands a stateful provider's factory.
@@ -90,12 +104,14 @@ class ProviderContext:
     distribution's state folder (``~/.llama/<distribution>/providers/<id>``),
     created on first use; ``kvstore`` is its own namespace of the
     distribution's kv store, so its records live where the registry's do (and
-    move to PostgreSQL with it).
+    move to PostgreSQL with it); ``resources`` looks up registered models,
+    shields, stores ... (``None`` outside a stack, e.g. in unit tests).
     """
 
     provider_id: str
     state_dir: Path
     kvstore: KeyValueStore
+    resources: ResourceLookup | None = None
 
 
 class LlamaStackHooks:

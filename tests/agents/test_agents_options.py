@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import llama_stack_client
+import openai
 import pytest
 from llama_stack_client import LlamaStackClient
 from openai import OpenAI
@@ -194,3 +196,21 @@ def test_a_client_leaving_mid_turn_stops_the_model_and_frees_the_session(
         )
         assert turn.output_message.content == "echo: next"
         assert len(client.agents.session.retrieve(agent_id=agent_id, session_id=session_id).turns) == 1
+
+
+def test_unknown_models_and_shields_are_refused_before_any_work(
+    client: LlamaStackClient, openai_client: OpenAI
+) -> None:
+    with pytest.raises(llama_stack_client.BadRequestError) as model:
+        client.agents.create(agent_config={"model": "no-such-llm", "instructions": ""})
+    assert "scripted-llm" in str(model.value)  # the registered language models are named
+    with pytest.raises(llama_stack_client.BadRequestError) as embedder:
+        client.agents.create(agent_config={"model": "fake-embed", "instructions": ""})
+    assert "not a language model" in str(embedder.value)
+    with pytest.raises(llama_stack_client.BadRequestError) as shield:
+        client.agents.create(
+            agent_config={"model": "scripted-llm", "instructions": "", "output_shields": ["nope"]}
+        )
+    assert "words" in str(shield.value)
+    with pytest.raises(openai.NotFoundError):
+        openai_client.responses.create(model="no-such-llm", input="hi", stream=True)

@@ -43,6 +43,7 @@ from . import engine
 from .agent_tools import build_toolset, interleaved_text
 from .config import MetaReferenceAgentsConfig
 from .documents import SessionDocuments
+from .names import NameCheck
 from .store import AgentStore, PendingCall, SessionRecord, TurnRecord
 from .turn_events import TurnRecorder, chunk, native_call, output_message
 
@@ -57,7 +58,9 @@ class AgentsService:
         loop: engine.AgentLoop,
         tool_runtime: Any | None,
         documents: SessionDocuments,
+        names: NameCheck | None = None,
     ) -> None:
+        self.names = names or NameCheck(None)
         self.config = config
         self.store = store
         self.loop = loop
@@ -70,6 +73,9 @@ class AgentsService:
     async def create_agent(self, agent_config: AgentConfig) -> AgentCreateResponse:
         if isinstance(agent_config.response_format, GrammarResponseFormat):
             raise NotSupportedError("agents take a json_schema response_format, not a grammar")
+        self.names.model(agent_config.model, "agent_config.model", bad_request=True)
+        self.names.shields(list(agent_config.input_shields or []), "agent_config.input_shields")
+        self.names.shields(list(agent_config.output_shields or []), "agent_config.output_shields")
         # asks the tool runtime for every group now, so a misspelt group fails here, not at the first turn
         await build_toolset(
             self.tool_runtime, agent_config.toolgroups or [], agent_config.client_tools or [], None

@@ -11,6 +11,7 @@ from .agents_service import AgentsService
 from .config import MetaReferenceAgentsConfig
 from .documents import SessionDocuments
 from .engine import AgentLoop
+from .names import NameCheck
 from .responses import ResponsesService
 from .responses.records import ResponseStore
 from .store import AgentStore
@@ -45,8 +46,15 @@ async def create(
     vector_io = deps.get(Api.vector_io)
     loop = AgentLoop(deps[Api.inference], deps.get(Api.safety))
     documents = SessionDocuments(config, store, vector_io, tool_runtime)
+    names = NameCheck(context.resources)
     responses = ResponsesService(
-        config, ResponseStore(context.kvstore), loop, vector_io, tool_runtime, deps.get(Api.conversations)
+        config,
+        ResponseStore(context.kvstore),
+        loop,
+        vector_io,
+        tool_runtime,
+        deps.get(Api.conversations),
+        names,
     )
     agents = {
         "config": config,
@@ -54,5 +62,6 @@ async def create(
         "loop": loop,
         "tool_runtime": tool_runtime,
         "documents": documents,
+        "names": names,
     }
     return MetaReferenceAgents(agents, responses)

@@ -40,6 +40,7 @@ from llama_stack_api.responses import (
 from .. import engine
 from ..agent_tools import WEB_SEARCH_AS_OFFERED
 from ..config import MetaReferenceAgentsConfig
+from ..names import NameCheck
 from .hosted_tools import ResponseTools, build_response_tools, run_mcp_call
 from .items import input_items, messages_from_items
 from .output import OutputBuilder
@@ -62,7 +63,9 @@ class ResponsesService:
         vector_io: Any | None,
         tool_runtime: Any | None,
         conversations: Any | None,
+        names: NameCheck | None = None,
     ) -> None:
+        self.names = names or NameCheck(None)
         self.config = config
         self.responses = store
         self.loop = loop
@@ -124,6 +127,7 @@ class ResponsesService:
             raise InvalidRequestError("max_tool_calls must be at least 1", param="max_tool_calls")
         if metadata is not None and len(metadata) > 16:
             raise InvalidRequestError("metadata holds at most 16 pairs", param="metadata")
+        self.names.model(model, "model", bad_request=False)
 
         history: list[dict[str, Any]] = []
         previous: ResponseRecord | None = None
