@@ -137,7 +137,9 @@ async def start_stack(config: StackConfig) -> Stack:
                 routers[api] = guard_inference(api, router, registry, lambda: routers.get(Api.safety))
             return routers[api]
 
-        resolver = Resolver(provider_requests(config), dependency_view, _context_factory(config, store, registry))
+        resolver = Resolver(
+            provider_requests(config), dependency_view, _context_factory(config, store, registry)
+        )
         stack._resolver = resolver
         stack.instances = await resolver.build()
 

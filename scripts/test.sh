@@ -8,7 +8,7 @@ echo "== ruff"
 ruff check .
 ruff format --check .
 
-echo "== mypy (strict on llama_stack_api and llama_stack)"
+echo "== mypy (strict on llama_stack_api, llama_stack and llama_stack_providers)"
 mypy
 
 if [ -z "${LLAMA_STACK_TEST_POSTGRES_URL:-}" ]; then

@@ -25,7 +25,7 @@ def keyword_is(call: ast.Call, name: str, value: bool) -> bool:
 def interpolated(node: ast.AST) -> list[ast.AST] | None:
     """The values formatted into an f-string, `"…" % x`, `"…" + x` or `"…".format(x)`; None for anything else."""
     if isinstance(node, ast.JoinedStr):
-        fields = [part.value for part in node.values if isinstance(part, ast.FormattedValue)]
+        fields: list[ast.AST] = [part.value for part in node.values if isinstance(part, ast.FormattedValue)]
         return fields or None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and is_str(node.left):
         return list(node.right.elts) if isinstance(node.right, ast.Tuple) else [node.right]

@@ -246,7 +246,7 @@ class _Visitor(ast.NodeVisitor):
         self.context.pop()
         self.sql_vars = saved
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.context.append(node.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from . import _rules_c, _rules_js, _rules_python, _rules_python_fallback, _rules_shell
-from ._lexer import Source, run_line_rules
+from ._lexer import LineRule, Source, run_line_rules
 from ._model import Hit, Rule
 from ._secrets import ASSIGNMENT_RULE, HARDCODED_SECRET, TOKEN_RULES, scan_tokens
 
@@ -45,6 +45,7 @@ def _python_source(code: str) -> str:
 def scan(code: str, language: str | None) -> list[Hit]:
     """Every rule hit in `code`; a language without rules of its own gets the generic rules only."""
     hits = scan_tokens(code)
+    line_rules: tuple[LineRule, ...]
     if language == "python":
         code = _python_source(code)
         tree_hits = _rules_python.scan_ast(code)

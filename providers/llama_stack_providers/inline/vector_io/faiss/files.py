@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 import faiss
 import numpy as np
@@ -14,6 +14,20 @@ Kind = Literal["flat", "hnsw"]
 
 _FILE = re.compile(r"index_(\d+)\.faiss(\.tmp)?")
 
+if TYPE_CHECKING:
+    # faiss's bundled stubs (1.15) omit SearchParametersHNSW, which the compiled module has: declared here
+    class SearchParametersHNSW(faiss.SearchParameters):
+        efSearch: int
+
+else:
+    SearchParametersHNSW = faiss.SearchParametersHNSW
+
+
+class _HNSWGraph(Protocol):
+    """``faiss.HNSW`` as used here; its stubs lack ``nb_neighbors``."""
+
+    def nb_neighbors(self, layer_no: int) -> int: ...
+
 
 def index_path(directory: Path, number: int) -> Path:
     return directory / f"index_{number}.faiss"
@@ -21,6 +35,7 @@ def index_path(directory: Path, number: int) -> Path:
 
 def new_index(dimension: int, kind: Kind, hnsw_m: int, ef_construction: int) -> Any:
     """An empty ``IndexIDMap2`` over inner product (cosine on unit vectors), so vectors carry our row ids."""
+    inner: faiss.Index
     if kind == "hnsw":
         inner = faiss.IndexHNSWFlat(dimension, hnsw_m, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = ef_construction
@@ -37,7 +52,10 @@ def fits(index: Any, dimension: int, kind: Kind, hnsw_m: int) -> bool:
     if inner.metric_type != faiss.METRIC_INNER_PRODUCT:
         return False
     if kind == "hnsw":
-        return isinstance(inner, faiss.IndexHNSWFlat) and inner.hnsw.nb_neighbors(1) == hnsw_m
+        # cast: faiss's stubs declare HNSW without nb_neighbors, which the real class has
+        return (
+            isinstance(inner, faiss.IndexHNSWFlat) and cast(_HNSWGraph, inner.hnsw).nb_neighbors(1) == hnsw_m
+        )
     return isinstance(inner, faiss.IndexFlat)
 
 

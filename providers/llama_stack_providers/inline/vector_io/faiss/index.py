@@ -40,6 +40,7 @@ import numpy as np
 
 from llama_stack_providers.inline.vector_io.faiss.files import (
     Kind,
+    SearchParametersHNSW,
     fits,
     index_path,
     new_index,
@@ -141,7 +142,7 @@ class FaissIndex:
         if k <= 0:
             return []
         if self._store.kind == "hnsw":
-            params = faiss.SearchParametersHNSW()
+            params = SearchParametersHNSW()
             params.efSearch = max(self._store.ef_search, k)
             if self._tombstones:
                 params.sel = self._live_selector()

@@ -135,13 +135,18 @@ class SqliteVecIndex:
         query = query_array(embedding, self.dimension)
         if k <= 0:
             return []
+        hits: list[tuple[int, float]]
         if self._mirror is not None:
             ids, scores = self._mirror.search(query, k)
             hits = list(zip(ids.tolist(), scores.tolist(), strict=True))
         else:
             sql = f"SELECT rowid, distance FROM {self._vec} WHERE embedding MATCH ? AND k = ?"
             rows = self._conn.execute(sql, (query.tobytes(), min(k, _VEC0_MAX_K))).fetchall()
-            hits = [(int(rowid), 1.0 - float(distance)) for rowid, distance in rows]
+            hits = []
+            for rowid, distance in rows:
+                # a vec0 KNN row is (INTEGER rowid, REAL distance); apsw types columns as any SQLite value
+                assert isinstance(rowid, int) and isinstance(distance, float)
+                hits.append((rowid, 1.0 - distance))
         found = self._table.rows_by_rowid([rowid for rowid, _ in hits])
         return [ScoredChunk(found[rowid].to_chunk(), score) for rowid, score in hits if rowid in found]
 

@@ -30,7 +30,8 @@ _ENCODE_BATCH = 8192
 def _dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     # einsum's single-threaded SIMD loop: OpenBLAS's row-major gemv is 2x slower here, and its threads stall
     # behind any other busy core (12 ms instead of 3 ms for 20k rows on a loaded 2-core machine)
-    return np.einsum("ij,j->i", matrix, vector)
+    scores: np.ndarray = np.einsum("ij,j->i", matrix, vector)
+    return scores
 
 
 @functools.cache  # one set per (dimension, bits), shared by every mirror: a QR of 384×384 costs ~40 ms
