@@ -246,3 +246,53 @@ def test_bad_requests_are_refused(client: OpenAI) -> None:
             model="scripted-llm", input="x", tools=[{"type": "mcp", "server_label": "x", "connector_id": "c"}]
         )
     assert "server_url" in str(no_url.value)
+
+
+def test_a_function_call_round_trip_through_a_conversation(
+    client: OpenAI, agents_server: ServedStack
+) -> None:
+    conversation = client.conversations.create()
+    moves = script(
+        {"call": [{"name": "get_weather", "arguments": {"city": "Rome"}}]}, {"say": "it is {tool_results}"}
+    )
+    first = client.responses.create(
+        model="scripted-llm", input=moves, tools=[WEATHER_TOOL], conversation=conversation.id
+    )
+    [call] = first.output
+    # the call item is sent back with its output, as clients do; the conversation has it already
+    second = client.responses.create(
+        model="scripted-llm",
+        input=[
+            call.model_dump(exclude_none=True),
+            {"type": "function_call_output", "call_id": call.call_id, "output": "warm"},
+        ],
+        tools=[WEATHER_TOOL],
+        conversation=conversation.id,
+    )
+    assert second.output_text == "it is warm"
+    sent = agents_server.provider("scripted").log[-1]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool"]  # the call once, then its output
+    kinds = [item.type for item in client.conversations.items.list(conversation.id, order="asc").data]
+    assert kinds == ["message", "function_call", "function_call_output", "message"]
+
+
+def test_a_call_item_sent_back_with_previous_response_id_is_not_repeated(
+    client: OpenAI, agents_server: ServedStack
+) -> None:
+    moves = script(
+        {"call": [{"name": "get_weather", "arguments": {"city": "Bern"}}]}, {"say": "{tool_results}"}
+    )
+    first = client.responses.create(model="scripted-llm", input=moves, tools=[WEATHER_TOOL])
+    [call] = first.output
+    second = client.responses.create(
+        model="scripted-llm",
+        previous_response_id=first.id,
+        input=[
+            call.model_dump(exclude_none=True),
+            {"type": "function_call_output", "call_id": call.call_id, "output": "foggy"},
+        ],
+        tools=[WEATHER_TOOL],
+    )
+    assert second.output_text == "foggy"
+    sent = agents_server.provider("scripted").log[-1]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "tool"]

@@ -19,6 +19,7 @@ from llama_stack_api.responses import (
     ResponseDeletedObject,
     ResponseError,
     ResponseFailedEvent,
+    ResponseFunctionToolCall,
     ResponseIncompleteDetails,
     ResponseIncompleteEvent,
     ResponseInput,
@@ -130,6 +131,7 @@ class ResponsesService:
         self.names.model(model, "model", bad_request=False)
 
         history: list[dict[str, Any]] = []
+        in_conversation: set[str | None] = set()
         previous: ResponseRecord | None = None
         conversation_id: str | None = None
         if previous_response_id:
@@ -139,7 +141,9 @@ class ResponsesService:
             conversation_id = conversation if isinstance(conversation, str) else conversation.id
             if self.conversations is None:
                 raise InvalidRequestError("this stack serves no conversations API", param="conversation")
-            history = messages_from_items(await self.conversations.all_items(conversation_id))
+            earlier = await self.conversations.all_items(conversation_id)
+            history = messages_from_items(earlier)
+            in_conversation = {item.id for item in earlier}
         items = input_items(input)
         approvals = [i for i in items if isinstance(i, ResponseMcpApprovalResponse)]
         built = await build_response_tools(
@@ -176,6 +180,7 @@ class ResponsesService:
             tools=built,
             include=set(include or []),
             conversation_id=conversation_id,
+            in_conversation=in_conversation,
         )
         loop_request = run.loop_request(
             instructions, temperature, top_p, max_output_tokens, text, tool_choice
@@ -291,8 +296,10 @@ class _Run:
         tools: ResponseTools,
         include: set[str],
         conversation_id: str | None,
+        in_conversation: set[str | None],
     ) -> None:
         self.service = service
+        self.in_conversation = in_conversation
         self.response = response
         self.items = items
         self.history = history
@@ -330,8 +337,18 @@ class _Run:
         elif isinstance(fmt, ResponseTextFormatJSONObject):
             response_format = {"type": "json_object"}
         toolset, choice = _tool_choice(self.tools.toolset, tool_choice)
+        # Clients often send a previous output's call items back with their outputs; the conversation
+        # (or the previous response) has them already, and a call twice in the history is refused by
+        # OpenAI-compatible engines.
+        known_calls = {call["id"] for m in self.history for call in m.get("tool_calls") or []}
         self.new_messages = messages_from_items(
-            [i for i in self.items if not isinstance(i, ResponseMcpApprovalResponse)]
+            [
+                i
+                for i in self.items
+                if not isinstance(i, ResponseMcpApprovalResponse)
+                and i.id not in self.in_conversation
+                and not (isinstance(i, ResponseFunctionToolCall) and i.call_id in known_calls)
+            ]
         )
         system = [{"role": "system", "content": instructions}] if instructions else []
         return engine.LoopRequest(
@@ -453,7 +470,9 @@ class _Run:
             and self.conversation_id is not None
             and self.response.status != "failed"
         ):
-            await conversations.append_items(self.conversation_id, [*self.items, *self.response.output])
+            # input items sent back from the conversation itself (e.g. a call item) are there already
+            new_input = [item for item in self.items if item.id not in self.in_conversation]
+            await conversations.append_items(self.conversation_id, [*new_input, *self.response.output])
 
 
 def _tool_choice(toolset: engine.ToolSet, choice: ResponseToolChoice | None) -> tuple[engine.ToolSet, Any]:
