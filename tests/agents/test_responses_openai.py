@@ -296,3 +296,21 @@ def test_a_call_item_sent_back_with_previous_response_id_is_not_repeated(
     assert second.output_text == "foggy"
     sent = agents_server.provider("scripted").log[-1]["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "tool"]
+
+
+def test_the_sdks_stream_helper_rebuilds_the_response(client: OpenAI, mcp_server: MCPTestServer) -> None:
+    # the helper accumulates the events into a response itself, so it checks their order and indexes
+    moves = script(
+        {"say": "let me add", "call": [{"name": "add", "arguments": {"a": 2, "b": 2}}]},
+        {"say": "the answer is {tool_results}"},
+    )
+    with client.responses.stream(model="scripted-llm", input=moves, tools=[mcp_tool(mcp_server)]) as stream:
+        final = stream.get_final_response()
+    assert [item.type for item in final.output] == ["mcp_list_tools", "message", "mcp_call", "message"]
+    assert final.output_text == "let me addthe answer is 4"
+    moves = script({"call": [{"name": "get_weather", "arguments": {"city": "Kyiv"}}]})
+    with client.responses.stream(model="scripted-llm", input=moves, tools=[WEATHER_TOOL]) as stream:
+        final = stream.get_final_response()
+    assert final.output[0].type == "function_call" and json.loads(final.output[0].arguments) == {
+        "city": "Kyiv"
+    }
