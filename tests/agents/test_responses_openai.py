@@ -117,7 +117,8 @@ def test_file_search_searches_the_vector_stores(client: OpenAI) -> None:
         assert time.monotonic() < deadline, "the file was not ingested in time"
         time.sleep(0.05)
     moves = script(
-        {"call": [{"name": "file_search", "arguments": {"query": "lighthouse colour"}}]}, {"say": "ok"}
+        {"call": [{"name": "file_search", "arguments": {"query": "lighthouse colour"}}]},
+        {"say": "Red and white [1]."},
     )
     response = client.responses.create(
         model="scripted-llm",
@@ -130,6 +131,15 @@ def test_file_search_searches_the_vector_stores(client: OpenAI) -> None:
     assert search.queries == ["lighthouse colour"]
     assert search.results and search.results[0].filename == "lights.txt"
     assert "red and white" in (search.results[0].text or "")
+    # the answer's [1] cites the first result: a file_citation at that place
+    message = response.output[-1]
+    [citation] = message.content[0].annotations
+    assert (citation.type, citation.filename, citation.file_id) == (
+        "file_citation",
+        "lights.txt",
+        uploaded.id,
+    )
+    assert message.content[0].text[citation.index : citation.index + 3] == "[1]"
 
 
 def test_mcp_tools_are_listed_and_called(client: OpenAI, mcp_server: MCPTestServer) -> None:

@@ -52,13 +52,21 @@ class McpServerTool:
     needs_approval: bool
 
 
+@dataclass(frozen=True)
+class CitedFile:
+    file_id: str
+    filename: str
+
+
 @dataclass
 class ResponseTools:
-    """The loop's tools, the ``mcp_list_tools`` items to report, and the MCP tools by name."""
+    """The loop's tools, the ``mcp_list_tools`` items to report, the MCP tools by name, and the files that
+    file search showed the model, numbered across the response (``[n]`` in the answer cites ``sources[n-1]``)."""
 
     toolset: ToolSet = field(default_factory=ToolSet)
     listings: list[ResponseMcpListTools] = field(default_factory=list)
     mcp: dict[str, McpServerTool] = field(default_factory=dict)
+    sources: list[CitedFile] = field(default_factory=list)
 
 
 async def build_response_tools(
@@ -73,7 +81,7 @@ async def build_response_tools(
                 )
             )
         elif isinstance(tool, FileSearchTool):
-            built.toolset.add(_file_search(tool, vector_io))
+            built.toolset.add(_file_search(tool, vector_io, built.sources))
         elif isinstance(tool, WebSearchTool):
             built.toolset.add(await _web_search(tool_runtime))
         elif isinstance(tool, McpTool):
@@ -81,7 +89,7 @@ async def build_response_tools(
     return built
 
 
-def _file_search(tool: FileSearchTool, vector_io: Any | None) -> EngineTool:
+def _file_search(tool: FileSearchTool, vector_io: Any | None, sources: list[CitedFile]) -> EngineTool:
     if vector_io is None:
         raise InvalidRequestError("file_search needs the vector_io API in this stack", param="tools")
     limit = tool.max_num_results or 10
@@ -115,9 +123,13 @@ def _file_search(tool: FileSearchTool, vector_io: Any | None) -> EngineTool:
             }
             for r in found
         ]
-        lines = [f"file_search found {len(results)} results for {query!r}:"]
-        for index, result in enumerate(results, 1):
-            lines.append(f"[{index}] {result['filename']} (file {result['file_id']}):\n{result['text']}")
+        lines = [
+            f"file_search found {len(results)} results for {query!r}. Cite a result you use by its "
+            "number in brackets, e.g. [1]."
+        ]
+        for result in results:
+            sources.append(CitedFile(result["file_id"], result["filename"]))
+            lines.append(f"[{len(sources)}] {result['filename']}:\n{result['text']}")
         return ToolOutcome(content="\n\n".join(lines), metadata={"queries": [query], "results": results})
 
     return EngineTool(

@@ -9,9 +9,11 @@ carries the next ``sequence_number``; the items end up in ``response.output``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from llama_stack_api.responses import (
+    AnnotationFileCitation,
     McpToolExecutionError,
     Response,
     ResponseContentPartAddedEvent,
@@ -41,6 +43,7 @@ from llama_stack_api.responses import (
     ResponseOutputMessage,
     ResponseOutputRefusal,
     ResponseOutputText,
+    ResponseOutputTextAnnotationAddedEvent,
     ResponseOutputTextDeltaEvent,
     ResponseOutputTextDoneEvent,
     ResponseRefusalDoneEvent,
@@ -57,6 +60,7 @@ from .hosted_tools import ResponseTools
 from .items import new_item_id
 
 Event = ResponseStreamEvent
+_CITATION = re.compile(r"\[(\d{1,3})\]")
 
 
 class OutputBuilder:
@@ -172,7 +176,15 @@ class OutputBuilder:
             part: Any = ResponseOutputRefusal(refusal=refusal)
             events.append(ResponseRefusalDoneEvent(sequence_number=self._next(), refusal=refusal, **ids))
         else:
-            part = ResponseOutputText(text="".join(self._text))
+            part = ResponseOutputText(
+                text="".join(self._text), annotations=self._citations("".join(self._text))
+            )
+            for number, annotation in enumerate(part.annotations):
+                events.append(
+                    ResponseOutputTextAnnotationAddedEvent(
+                        sequence_number=self._next(), annotation_index=number, annotation=annotation, **ids
+                    )
+                )
             events.append(ResponseOutputTextDoneEvent(sequence_number=self._next(), text=part.text, **ids))
         events.append(ResponseContentPartDoneEvent(sequence_number=self._next(), part=part, **ids))
         message.content = [part]
@@ -180,6 +192,21 @@ class OutputBuilder:
         events.append(self._done(message, self._message_index))
         self._message = None
         return events
+
+    def _citations(self, text: str) -> list[Any]:
+        """A ``file_citation`` for each ``[n]`` in the answer that names a file search result."""
+        sources = self.tools.sources
+        found: list[Any] = []
+        for match in _CITATION.finditer(text):
+            number = int(match.group(1))
+            if 1 <= number <= len(sources):
+                source = sources[number - 1]
+                found.append(
+                    AnnotationFileCitation(
+                        file_id=source.file_id, filename=source.filename, index=match.start()
+                    )
+                )
+        return found
 
     def refuse(self, text: str) -> list[Event]:
         """End the answer with a refusal (a shield or the model's guardrails blocked it)."""
