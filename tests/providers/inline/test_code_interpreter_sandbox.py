@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from llama_stack_providers.inline.tool_runtime.code_interpreter import landlock
 from llama_stack_providers.inline.tool_runtime.code_interpreter.sandbox import (
     CodeSandbox,
     SandboxLimits,
@@ -158,6 +159,17 @@ async def test_filesystem_and_process_escapes_are_refused(sandbox: CodeSandbox, 
     assert not Path("/tmp/escape.txt").exists()
 
 
+async def test_scratch_files_can_be_managed_but_dir_fd_is_refused(sandbox: CodeSandbox) -> None:
+    code = (
+        "import os\nos.mkdir('d')\nopen('d/f', 'w').close()\nos.chmod('d/f', 0o600)\n"
+        "os.truncate('d/f', 0)\nos.rename('d/f', 'g')\nos.rmdir('d')\nsorted(os.listdir('.'))"
+    )
+    result = await sandbox.run("s", code)
+    assert result.return_value == "['g']", result.stderr
+    escape = await sandbox.run("s", "import os\nfd = os.open('.', os.O_RDONLY)\nos.mkdir('x', dir_fd=fd)")
+    assert "sandbox: os.mkdir with dir_fd refused" in escape.stderr
+
+
 async def test_sockets_are_refused_and_listener_sees_nothing(sandbox: CodeSandbox) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.bind(("127.0.0.1", 0))
@@ -177,9 +189,11 @@ async def test_sockets_are_refused_and_listener_sees_nothing(sandbox: CodeSandbo
 async def test_network_namespace_layer_when_available(sandbox: CodeSandbox) -> None:
     await sandbox.run("s", "0")
     layers = sandbox.isolation_layers
-    assert layers["audit_hook"] and layers["rlimits"]
+    assert layers["audit_hook"] and layers["rlimits"] and layers["no_new_privs"]
     if IS_ROOT:
         assert layers["network_namespace"] and layers["unprivileged_uid"]
+    # Landlock (and its tests, in test_code_interpreter_landlock.py) wherever the kernel has it.
+    assert layers["landlock"] is (landlock.probe().abi > 0)
 
 
 async def test_environment_has_no_secrets(sandbox: CodeSandbox, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,9 @@ from typing import Any, cast
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 PR_SET_KEEPCAPS = 8
+PR_SET_NO_NEW_PRIVS = 38
+# Same numbers as landlock.py, which this script cannot import (`-I -S`: the package is not on sys.path).
+SYS_LANDLOCK_RESTRICT_SELF = 446
 CAP_DAC_READ_SEARCH = 2
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 MAX_OPEN_FILES = 64
@@ -54,22 +57,24 @@ BLOCKED_EVENTS = frozenset(
     }
 )
 BLOCKED_PREFIXES = ("socket.", "ctypes.", "_ctypes.", "mmap.", "webbrowser.", "urllib.", "http.", "ftplib.")
-# Events whose arguments start with filesystem paths that get written to or listed.
-WRITE_PATH_EVENTS = {
-    "os.mkdir": 1,
-    "os.rmdir": 1,
-    "os.remove": 1,
-    "os.rename": 2,
-    "os.chmod": 1,
-    "os.chown": 1,
-    "os.utime": 1,
-    "os.truncate": 1,
-    "os.chflags": 1,
-    "os.lchflags": 1,
-    "os.lchmod": 1,
-    "os.lchown": 1,
-    "os.setxattr": 1,
-    "os.removexattr": 1,
+# Events whose arguments start with filesystem paths that get written to: (how many paths, positions of
+# their dir_fd arguments, as CPython raises them). Only the dir_fd positions are checked for an fd: the
+# other ints are modes, lengths and ids.
+WRITE_PATH_EVENTS: dict[str, tuple[int, tuple[int, ...]]] = {
+    "os.mkdir": (1, (2,)),
+    "os.rmdir": (1, (1,)),
+    "os.remove": (1, (1,)),
+    "os.rename": (2, (2, 3)),
+    "os.chmod": (1, (2,)),
+    "os.chown": (1, (3,)),
+    "os.utime": (1, (3,)),
+    "os.truncate": (1, ()),
+    "os.chflags": (1, ()),
+    "os.lchflags": (1, ()),
+    "os.lchmod": (1, ()),
+    "os.lchown": (1, ()),
+    "os.setxattr": (1, ()),
+    "os.removexattr": (1, ()),
 }
 READ_PATH_EVENTS = {"os.listdir": 1, "os.scandir": 1, "os.getxattr": 1, "os.listxattr": 1, "glob.glob": 1}
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -159,18 +164,19 @@ def _make_audit_hook(
             return
         if event in _blocked or event.startswith(_prefixes):
             raise _perm(f"sandbox: {event} refused")
-        count = _write_events.get(event)
-        if count is not None:
+        write_event = _write_events.get(event)
+        if write_event is not None:
+            count, dir_fd_positions = write_event
             for path in args[:count]:
                 check(event, path, True)
-            if len(args) > count and any(
-                a is not None and a != -1 for a in args[count:] if _isinstance(a, _int)
-            ):
-                raise _perm(f"sandbox: {event} with dir_fd refused")
+            for position in dir_fd_positions:
+                dir_fd = args[position] if position < len(args) else None
+                if _isinstance(dir_fd, _int) and dir_fd != -1:
+                    raise _perm(f"sandbox: {event} with dir_fd refused")
             return
-        count = _read_events.get(event)
-        if count is not None:
-            for path in args[:count]:
+        read_count = _read_events.get(event)
+        if read_count is not None:
+            for path in args[:read_count]:
                 if event == "glob.glob":
                     continue  # the listing itself raises os.scandir, checked there
                 check(event, path, False)
@@ -228,6 +234,23 @@ def _drop_privileges(libc: Any, uid: int, gid: int, keep_read_cap: bool) -> None
     except PermissionError:
         return
     raise OSError("could regain root after dropping privileges")
+
+
+def _no_new_privs(libc: Any) -> bool:
+    """No exec may grant privileges from now on (setuid binaries, file capabilities); Landlock needs it."""
+    return bool(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
+
+
+def _enter_landlock(libc: Any, ruleset_fd: int) -> None:
+    """Enforce the server's Landlock ruleset on this process and everything it may start."""
+    import ctypes
+
+    libc.syscall.restype = ctypes.c_long
+    if (
+        libc.syscall(ctypes.c_long(SYS_LANDLOCK_RESTRICT_SELF), ctypes.c_long(ruleset_fd), ctypes.c_long(0))
+        != 0
+    ):
+        raise OSError(ctypes.get_errno(), "landlock_restrict_self")
 
 
 def _print_cell_traceback() -> None:
@@ -297,12 +320,27 @@ def main() -> None:
             _drop_privileges(libc, config["uid"], config["gid"], config["keep_read_cap"])
         layers["unprivileged_uid"] = os.getuid() != 0
         layers["keeps_read_capability"] = bool(config["uid"] is not None and config["keep_read_cap"])
+        layers["no_new_privs"] = _no_new_privs(libc)
+        ruleset_fd: int | None = config["landlock_fd"]
+        layers["landlock"] = False
+        if ruleset_fd is not None:
+            # Before the audit hook, which refuses ctypes; a failure in `auto` mode leaves the layer off.
+            try:
+                _enter_landlock(libc, ruleset_fd)
+                layers["landlock"] = True
+            except OSError:
+                if config["landlock_required"]:
+                    raise
+            finally:
+                os.close(ruleset_fd)
+        layers["landlock_network"] = layers["landlock"] and bool(config["landlock_network"])
         del libc, ctypes
         sys.path[:] = config["sys_path"]
-        sys.addaudithook(
-            _make_audit_hook(config["scratch"], tuple(config["read_roots"]), tuple(config["read_files"]))
-        )
-        layers["audit_hook"] = True
+        if config["audit_hook"]:
+            sys.addaudithook(
+                _make_audit_hook(config["scratch"], tuple(config["read_roots"]), tuple(config["read_files"]))
+            )
+        layers["audit_hook"] = bool(config["audit_hook"])
     except OSError as exc:
         print(f"sandbox setup failed: {exc}", file=sys.stderr)
         os.write(result_fd, json.dumps({"layers": layers, "setup_error": str(exc)}).encode())

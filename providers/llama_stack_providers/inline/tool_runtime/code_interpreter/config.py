@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .sandbox import SandboxLimits
+from .sandbox import LandlockMode, SandboxLimits
 
 
 class CodeInterpreterConfig(BaseModel):
@@ -21,6 +21,15 @@ class CodeInterpreterConfig(BaseModel):
         default=64 * 1024, gt=0, description="stdout and stderr each; truncated beyond."
     )
     max_files: int = Field(default=50, ge=0, description="Produced files reported per run.")
+    landlock: LandlockMode = Field(
+        default="auto",
+        description=(
+            "Kernel-enforced confinement of each run (Linux 5.13+): files outside the session's scratch "
+            "folder, the import paths and the shared libraries are out of reach, TCP is refused, nothing "
+            "can be executed. `auto`: use it where the kernel has it, else log a warning and rely on the "
+            "uid and the audit hook; `required`: fail startup without it; `off`: never use it."
+        ),
+    )
     scratch_dir: str | None = Field(
         default=None,
         description=(

@@ -113,6 +113,7 @@ def _metadata(result: ExecutionResult) -> dict[str, Any]:
         "killed_reason": result.killed_reason,
         "files": [{"name": f.name, "size": f.size, "path": str(f.path)} for f in result.files],
         "duration_s": result.duration_s,
+        "isolation_layers": result.isolation_layers,
     }
 
 
@@ -141,5 +142,5 @@ async def create(
     config: CodeInterpreterConfig, deps: dict[Api, Any], context: ProviderContext
 ) -> CodeInterpreterToolRuntime:
     root, temporary = _scratch_root(config, context)
-    sandbox = await asyncio.to_thread(CodeSandbox, root, config.limits())
+    sandbox = await asyncio.to_thread(CodeSandbox, root, config.limits(), config.landlock)
     return CodeInterpreterToolRuntime(config, sandbox, temporary)

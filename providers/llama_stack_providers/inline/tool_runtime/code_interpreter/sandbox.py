@@ -17,6 +17,11 @@ import sysconfig
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from llama_stack_api import ProviderError, ProviderUnavailableError
+
+from . import landlock
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,11 @@ _UID_BASE = 61_000
 _UID_POOL_SIZE = 1_000
 _READ_FILES = ("/dev/null", "/dev/urandom", "/dev/random", "/dev/zero")
 _EXTRA_READ_ROOTS = ("/usr/share/zoneinfo",)
+# What the dynamic loader reads when an import loads an extension linked against a system library.
+_LIBRARY_ROOTS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib")
+_LIBRARY_FILES = ("/etc/ld.so.cache", "/etc/localtime")
+
+LandlockMode = Literal["auto", "required", "off"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,14 @@ class SandboxLimits:
     max_processes: int = 32  # RLIMIT_NPROC-style cap (fork bombs)
     max_output_bytes: int = 64 * 1024  # stdout/stderr each, truncated beyond (said so in the result)
     max_files: int = 50  # produced files reported
+
+
+@dataclass(frozen=True)
+class UnsafeTestingOptions:
+    """Layers a test may leave out to prove that the remaining ones hold alone. Never use outside tests."""
+
+    without_audit_hook: bool = False
+    without_network_namespace: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,7 @@ class ExecutionResult:
     killed_reason: str | None  # "wall time", "cpu time", "memory", "output too large" ... when stopped
     files: list[ProducedFile] = field(default_factory=list)
     duration_s: float = 0.0
+    isolation_layers: dict[str, bool] = field(default_factory=dict)  # what this run got, by layer
 
 
 def _safe_session_name(session_id: str) -> str:
@@ -150,13 +169,26 @@ class CodeSandbox:
 
     Isolation layers (whichever the host allows; `isolation_layers` holds what the last run got):
     network namespace, per-run unprivileged uid (when the server is root), rlimits, own process
-    group killed on wall timeout, minimal environment, and an audit hook refusing file access outside
+    group killed on wall timeout, minimal environment, Landlock (the kernel confines files to the
+    scratch dir and refuses TCP; see `landlock.py`), and an audit hook refusing file access outside
     the scratch dir, sockets, process creation and ctypes.
+
+    `landlock_mode`: "auto" uses Landlock where the kernel has it (else logs a warning, once),
+    "required" raises `ProviderUnavailableError` here when it does not, "off" never uses it.
     """
 
-    def __init__(self, root: Path, limits: SandboxLimits = SandboxLimits()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        limits: SandboxLimits = SandboxLimits(),
+        landlock_mode: LandlockMode = "auto",
+        *,
+        unsafe_testing: UnsafeTestingOptions | None = None,
+    ) -> None:
         self.root = Path(root).resolve()
         self.limits = limits
+        self.landlock_mode = landlock_mode
+        self._unsafe_testing = unsafe_testing or UnsafeTestingOptions()
         self.root.mkdir(parents=True, exist_ok=True)
         self._is_root = os.geteuid() == 0
         self._session_locks: dict[str, asyncio.Lock] = {}
@@ -181,6 +213,56 @@ class CodeSandbox:
                 {str(Path(p).resolve()) for p in (*self._sys_path, *_EXTRA_READ_ROOTS) if Path(p).exists()}
             )
         )
+        libdir = sysconfig.get_config_var("LIBDIR")
+        library_roots = (*_LIBRARY_ROOTS, *([libdir] if isinstance(libdir, str) else []))
+        self._library_roots = tuple(
+            sorted({str(Path(p).resolve()) for p in library_roots if Path(p).exists()})
+        )
+        self._landlock_abi = self._check_landlock()
+        self._landlock_failure_logged = False
+
+    def _check_landlock(self) -> int:
+        """The Landlock ABI runs will use, 0 for none; fails or logs (once, here) when the kernel lacks it."""
+        if self.landlock_mode == "off":
+            return 0
+        support = landlock.probe()
+        if support.abi > 0:
+            return support.abi
+        if self.landlock_mode == "required":
+            raise ProviderUnavailableError(
+                f"code interpreter: `landlock: required` but Landlock is unavailable: {support.reason}; "
+                "run on a Linux 5.13+ kernel with Landlock enabled, or set `landlock: auto` to run "
+                "without it"
+            )
+        logger.warning(
+            "code interpreter: Landlock is unavailable (%s); file confinement rests on the uid and the "
+            "audit hook",
+            support.reason,
+        )
+        return 0
+
+    def _landlock_ruleset(self, scratch: Path) -> int | None:
+        """A ruleset fd for this run's child, or None when runs go without Landlock."""
+        if self._landlock_abi == 0:
+            return None
+        try:
+            return landlock.sandbox_ruleset(
+                self._landlock_abi,
+                scratch=str(scratch),
+                import_roots=self._read_roots,
+                library_roots=self._library_roots,
+                library_files=_LIBRARY_FILES,
+                devices=_READ_FILES,
+            )
+        except OSError as exc:
+            if self.landlock_mode == "required":
+                raise ProviderError(f"code interpreter: building the Landlock ruleset failed: {exc}") from exc
+            if not self._landlock_failure_logged:
+                self._landlock_failure_logged = True
+                logger.warning(
+                    "code interpreter: running without Landlock; building its ruleset failed: %s", exc
+                )
+            return None
 
     @staticmethod
     def _child_sys_path() -> list[str]:
@@ -243,6 +325,7 @@ class CodeSandbox:
             killed_reason=result.killed_reason,
             files=files,
             duration_s=result.duration_s,
+            isolation_layers=result.isolation_layers,
         )
 
     async def _kill_uid(self, uid: int) -> None:
@@ -284,9 +367,20 @@ class CodeSandbox:
 
     async def _spawn(self, scratch: Path, code: str, uid: int | None) -> ExecutionResult:
         limits = self.limits
-        result_r, result_w = os.pipe()
+        ruleset_fd = self._landlock_ruleset(scratch)
+        try:
+            result_r, result_w = os.pipe()
+        except OSError:
+            if ruleset_fd is not None:
+                os.close(ruleset_fd)
+            raise
+        inherited = (result_w,) if ruleset_fd is None else (result_w, ruleset_fd)
         config = {
             "result_fd": result_w,
+            "landlock_fd": ruleset_fd,
+            "landlock_required": self.landlock_mode == "required",
+            "landlock_network": landlock.handled_net(self._landlock_abi) != 0,
+            "audit_hook": not self._unsafe_testing.without_audit_hook,
             "scratch": str(scratch.resolve()),
             "read_roots": list(self._read_roots),
             "read_files": list(_READ_FILES),
@@ -294,7 +388,7 @@ class CodeSandbox:
             "uid": uid,
             "gid": uid,
             "keep_read_cap": self._keep_read_cap,
-            "unshare_network": True,
+            "unshare_network": not self._unsafe_testing.without_network_namespace,
             "limits": {
                 "cpu_time_s": limits.cpu_time_s,
                 "memory_bytes": limits.memory_bytes,
@@ -317,11 +411,13 @@ class CodeSandbox:
                 stderr=asyncio.subprocess.PIPE,
                 cwd=str(scratch),
                 env=self._environment(scratch),
-                pass_fds=(result_w,),
+                pass_fds=inherited,
                 start_new_session=True,  # own session and process group, killed as a whole
             )
         finally:
             os.close(result_w)
+            if ruleset_fd is not None:
+                os.close(ruleset_fd)
         result_reader = asyncio.StreamReader(limit=_MAX_RESULT_BYTES)
         result_transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(result_reader), os.fdopen(result_r, "rb", 0)
@@ -377,8 +473,17 @@ class CodeSandbox:
             if isinstance(decoded, dict):
                 payload = decoded
         layers = payload.get("layers")
+        run_layers: dict[str, bool] = {}
         if isinstance(layers, dict):
-            self.isolation_layers = {str(k): bool(v) for k, v in layers.items()}
+            run_layers = {str(k): bool(v) for k, v in layers.items()}
+            self.isolation_layers = run_layers
+            if (
+                ruleset_fd is not None
+                and not run_layers.get("landlock")
+                and not self._landlock_failure_logged
+            ):
+                self._landlock_failure_logged = True
+                logger.warning("code interpreter: the child could not enforce Landlock; runs go without it")
         if killed_reason is None and returncode is not None:
             killed_reason = self._classify_exit(returncode, out.overflowed or err.overflowed)
         return_value = payload.get("return_value")
@@ -390,6 +495,7 @@ class CodeSandbox:
             timed_out=timed_out,
             killed_reason=killed_reason,
             duration_s=duration,
+            isolation_layers=run_layers,
         )
 
     @staticmethod
