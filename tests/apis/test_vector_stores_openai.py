@@ -15,6 +15,7 @@ import openai
 import pytest
 from openai import OpenAI
 
+from llama_stack_providers.utils.memory.ingest.chunking import default_tokenizer
 from tests.support.server import ServedStack, ServeStack
 
 DISTRIBUTION = """\
@@ -26,6 +27,10 @@ providers:
     - provider_id: fake
       provider_type: inline::fake
       config: {embedding_dimension: 8}
+    # an embedding model that reads 150 tokens: `auto` chunks fit it
+    - provider_id: short
+      provider_type: inline::fake
+      config: {llm_models: [], embedding_models: [short-embed], embedding_dimension: 8, embedding_context_length: 150, events_name: short}
   files:
     - provider_id: localfs
       provider_type: inline::localfs
@@ -74,7 +79,8 @@ def test_create_a_store_from_files_and_search_it(client: OpenAI) -> None:
     store = client.vector_stores.create(name="kitchen", file_ids=[notes, recipe], metadata={"team": "a"})
     assert store.name == "kitchen" and store.metadata == {"team": "a"}
     for file_id in (notes, recipe):
-        assert _wait_file(client, store.id, file_id).status == "completed"
+        attached = _wait_file(client, store.id, file_id)
+        assert attached.status == "completed", attached.last_error
     store = client.vector_stores.retrieve(store.id)
     assert store.file_counts.completed == 2 and store.file_counts.total == 2
     assert store.status == "completed" and store.usage_bytes > 0
@@ -111,7 +117,8 @@ def test_attributes_filters_and_updates(client: OpenAI) -> None:
         vector_store_id=store.id, file_id=second, attributes={"year": 2025, "kind": "drink"}
     )
     for file_id in (first, second):
-        assert _wait_file(client, store.id, file_id).status == "completed"
+        attached = _wait_file(client, store.id, file_id)
+        assert attached.status == "completed", attached.last_error
 
     def found(filters: dict[str, object]) -> set[str]:
         page = client.vector_stores.search(
@@ -211,3 +218,21 @@ def test_delete_a_store(client: OpenAI) -> None:
     assert client.vector_stores.delete(store.id).deleted
     with pytest.raises(openai.NotFoundError):
         client.vector_stores.retrieve(store.id)
+
+
+def test_auto_chunks_fit_the_embedding_models_context(client: OpenAI) -> None:
+    text = " ".join(f"Sentence number {i} describes another small fact about lighthouses." for i in range(60))
+    file_id = _upload(client, "facts.txt", text.encode())
+    chunks_by_model = {}
+    for model in ("fake-embed", "short-embed"):
+        store = client.vector_stores.create(name=model, extra_body={"embedding_model": model})
+        client.vector_stores.files.create(vector_store_id=store.id, file_id=file_id)
+        attached = _wait_file(client, store.id, file_id)
+        assert attached.status == "completed", attached.last_error
+        content = client.vector_stores.files.content(file_id, vector_store_id=store.id)
+        chunks_by_model[model] = [part.text for part in content.data]
+    tokenizer = default_tokenizer()
+    # no context declared: OpenAI's 800 tokens; 150 declared: 120 tokens (80 % of it), overlapping by 30
+    assert all(len(tokenizer.encode(c)) <= 800 for c in chunks_by_model["fake-embed"])
+    assert len(chunks_by_model["short-embed"]) > len(chunks_by_model["fake-embed"])
+    assert all(len(tokenizer.encode(c)) <= 120 for c in chunks_by_model["short-embed"])

@@ -42,6 +42,8 @@ class FakeInferenceConfig(BaseModel):
     guard_models: list[str] = []
     embedding_models: list[str] = ["fake-embed"]
     embedding_dimension: int = 8
+    # the context length the embedding models declare (their registry metadata's ``context_length``)
+    embedding_context_length: int | None = None
     # seconds each embeddings request waits before answering (slow ingestion for crash tests)
     embedding_delay_s: float = 0.0
     reply_prefix: str = "echo: "
@@ -81,7 +83,14 @@ class FakeInference(NativeOverOpenAIMixin):
                 identifier=m,
                 provider_id=self.provider_id,
                 model_type=ModelType.embedding,
-                metadata={"embedding_dimension": self.config.embedding_dimension},
+                metadata={
+                    "embedding_dimension": self.config.embedding_dimension,
+                    **(
+                        {"context_length": self.config.embedding_context_length}
+                        if self.config.embedding_context_length is not None
+                        else {}
+                    ),
+                },
             )
             for m in self.config.embedding_models
         ]

@@ -15,7 +15,7 @@ from llama_stack_api.vector_io import StaticChunkingStrategy, VectorStoreFileLas
 
 from ._records import FileRecord
 from .index import IndexedChunk, VectorIndex
-from .ingest.chunking import chunk_text
+from .ingest.chunking import DEFAULT_CHUNK_OVERLAP_TOKENS, DEFAULT_MAX_CHUNK_SIZE_TOKENS, chunk_text
 from .ingest.extract import ExtractionError, UnsupportedFileType, extract_text
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ async def ingest_file(
     index: VectorIndex,
     embedder: Embedder,
     embedding_model: str,
+    auto_sizes: tuple[int, int] = (DEFAULT_MAX_CHUNK_SIZE_TOKENS, DEFAULT_CHUNK_OVERLAP_TOKENS),
 ) -> IngestionTimings:
     """Chunk and index one attached file (replacing any chunks it had); raises ``IngestionFailed``."""
     timings = IngestionTimings()
@@ -104,7 +105,7 @@ async def ingest_file(
     size, overlap = (
         (strategy.static.max_chunk_size_tokens, strategy.static.chunk_overlap_tokens)
         if isinstance(strategy, StaticChunkingStrategy)
-        else (800, 400)
+        else auto_sizes
     )
     try:
         extracted, chunks = await asyncio.to_thread(_parse, content.data, record.filename, size, overlap)

@@ -14,7 +14,9 @@ class VectorIOProvider(VectorStoreService):
     """Implements ``VectorIO`` (and the registry hooks) over a backend's ``IndexStore``."""
 
     def __init__(self, index_store: IndexStore, context: ProviderContext, deps: dict[Api, Any]) -> None:
-        super().__init__(index_store, context.kvstore, deps[Api.inference], deps.get(Api.files))
+        super().__init__(
+            index_store, context.kvstore, deps[Api.inference], deps.get(Api.files), context.resources
+        )
         self.provider_id = context.provider_id
 
     async def health(self) -> dict[str, Any]:

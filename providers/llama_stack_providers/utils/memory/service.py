@@ -25,6 +25,7 @@ from llama_stack_api import (
     VectorStore,
 )
 from llama_stack_api.inference import InterleavedContent
+from llama_stack_api.plugins import ResourceLookup
 from llama_stack_api.vector_io import (
     AttributeValue,
     AutoChunkingStrategy,
@@ -55,6 +56,7 @@ from ._pagination import paginate
 from ._records import BatchRecord, FileRecord, Records, StoreRecord
 from ._search import SearchEngine, content_text
 from .index import IndexedChunk, IndexStore, VectorIndex
+from .ingest.fitted_chunks import auto_chunking
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +68,16 @@ MAX_CONCURRENT_INGESTIONS = 3
 class VectorStoreService:
     """Implements ``VectorIO`` and ``VectorStoresProvider`` for a provider's ``IndexStore``."""
 
-    def __init__(self, index_store: IndexStore, kv: KeyValueStore, inference: Any, files: Any | None) -> None:
+    def __init__(
+        self,
+        index_store: IndexStore,
+        kv: KeyValueStore,
+        inference: Any,
+        files: Any | None,
+        resources: ResourceLookup | None = None,
+    ) -> None:
         self.index_store = index_store
+        self.resources = resources
         self.records = Records(kv)
         self.embedder = Embedder(inference)
         self.files = files
@@ -376,6 +386,7 @@ class VectorStoreService:
                     index=index,
                     embedder=self.embedder,
                     embedding_model=store.embedding_model or "",
+                    auto_sizes=auto_chunking(self.resources, store.embedding_model),
                 )
         except IngestionFailed as failure:
             await self._drop_chunks(store, file_id)

@@ -14,8 +14,11 @@ class MetaReferenceAgentsConfig(BaseModel):
         default=True,
         description="Check tool results with the agent's input shields (tool output is untrusted model input).",
     )
-    document_chunk_tokens: int = Field(
-        default=512, ge=16, description="Chunk size for a session's documents."
+    document_chunk_tokens: int | None = Field(
+        default=None,
+        ge=16,
+        description="Chunk size for a session's documents; unset: fitted to the store's embedding model "
+        "(as vector stores' `auto` chunking).",
     )
     retrieval_max_chunks: int = Field(
         default=5, ge=1, le=50, description="Passages added per turn from documents."

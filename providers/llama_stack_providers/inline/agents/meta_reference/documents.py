@@ -13,9 +13,11 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from llama_stack_api import InvalidRequestError, NotFoundError
+from llama_stack_api import InvalidRequestError, NotFoundError, ResourceType
 from llama_stack_api.agents import Document
+from llama_stack_api.plugins import ResourceLookup
 from llama_stack_api.tool_runtime import RAGDocument, RAGQueryConfig
+from llama_stack_providers.utils.memory.ingest.fitted_chunks import auto_chunking
 
 from . import engine
 from .agent_tools import interleaved_text
@@ -30,7 +32,9 @@ class SessionDocuments:
         store: AgentStore,
         vector_io: Any | None,
         tool_runtime: Any | None,
+        resources: ResourceLookup | None = None,
     ) -> None:
+        self.resources = resources
         self.config = config
         self.store = store
         self.vector_io = vector_io
@@ -70,7 +74,7 @@ class SessionDocuments:
             await self.tool_runtime.rag_tool_insert(
                 documents=rag_documents,
                 vector_db_id=session.vector_store_id,
-                chunk_size_in_tokens=self.config.document_chunk_tokens,
+                chunk_size_in_tokens=self._chunk_tokens(session.vector_store_id),
             )
         store_id = session.vector_store_id
         assert store_id is not None
@@ -83,6 +87,13 @@ class SessionDocuments:
             )
             context = interleaved_text(result.content)
         return engine.MemoryRetrievalDone(step_id, started, engine.now(), [store_id], context)
+
+    def _chunk_tokens(self, store_id: str) -> int:
+        if self.config.document_chunk_tokens is not None:
+            return self.config.document_chunk_tokens
+        store = self.resources.find(ResourceType.vector_store, store_id) if self.resources else None
+        size, _ = auto_chunking(self.resources, getattr(store, "embedding_model", None))
+        return size
 
     async def drop(self, vector_store_id: str | None) -> None:
         if vector_store_id is None or self.vector_io is None:

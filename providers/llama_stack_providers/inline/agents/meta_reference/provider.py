@@ -45,7 +45,7 @@ async def create(
     tool_runtime = deps.get(Api.tool_runtime)
     vector_io = deps.get(Api.vector_io)
     loop = AgentLoop(deps[Api.inference], deps.get(Api.safety))
-    documents = SessionDocuments(config, store, vector_io, tool_runtime)
+    documents = SessionDocuments(config, store, vector_io, tool_runtime, context.resources)
     names = NameCheck(context.resources)
     responses = ResponsesService(
         config,
