@@ -33,12 +33,7 @@ import argparse
 import asyncio
 import cProfile
 import json
-import os
 import pstats
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -47,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _server import serve
 from pydantic import TypeAdapter
 
 from llama_stack.storage import ProviderKVStore, SqliteKVStoreConfig, kvstore_from_config
@@ -374,12 +370,6 @@ async def in_process(args: argparse.Namespace) -> None:
 # ---- part 2: over HTTP ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _events(response: httpx.Response) -> Iterator[Any]:
     for line in response.iter_lines():
         if line.startswith("data: {"):
@@ -431,28 +421,9 @@ def first_turn_events(client: httpx.Client, base: str, agent_id: str, content: s
 
 
 def over_http(args: argparse.Namespace) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "LLAMA_STACK_HOME": tempfile.mkdtemp(prefix="agents-bench-"),
-        "LLAMA_STACK_PLUGINS": "tests.fakes.plugin",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-    }
-    command = [str(Path(sys.executable).with_name("llama-stack")), "run", str(ROOT / "bench/agents.yaml")]
-    server = subprocess.Popen([*command, "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
     # one keep-alive connection for every request, so connection setup is not measured
-    client = httpx.Client(timeout=60)
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None:
-                sys.exit(f"server exited with {server.returncode}")
-            time.sleep(0.2)
+    with serve(ROOT / "bench/agents.yaml", test_plugins=True) as server, httpx.Client(timeout=60) as client:
+        base = server.base_url
         # the scripted model's script line (tests.fakes.scripted_inference.script): one text answer
         content = "SCRIPT: " + json.dumps([{"say": "the quick brown fox", "delay_s": args.delay_s}])
         agent = client.post(
@@ -481,10 +452,6 @@ def over_http(args: argparse.Namespace) -> None:
         p50 = (percentile(first, 0.5) - percentile(chat, 0.5)) * 1000
         p95 = (percentile(first, 0.95) - percentile(chat, 0.95)) * 1000
         print(f"{'(b) p50 - (a) p50, (b) p95 - (a) p95':44s} {p50:8.3f} {p95:8.3f}")
-    finally:
-        client.close()
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
 
 
 def main() -> None:

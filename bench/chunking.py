@@ -8,20 +8,17 @@ import importlib.resources
 import math
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from _server import serve
 from tokenizers import Tokenizer
 
 from llama_stack_providers.utils.memory.ingest.chunking import default_tokenizer
@@ -211,43 +208,6 @@ def hit_key(sentence: str) -> str:
 
 
 # --- server ----------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def served(home: str) -> Iterator[str]:
-    """``llama-stack run bench/chunking.yaml`` on a free port until the block ends; yields its base URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    command = [str(Path(sys.executable).with_name("llama-stack")), "run", str(ROOT / "bench/chunking.yaml")]
-    log = Path(home) / "server.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [*command, "--port", str(port)],
-            env={**os.environ, "LLAMA_STACK_HOME": home},
-            cwd=ROOT,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            while True:
-                try:
-                    if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None:
-                    sys.exit(f"server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield base
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
 
 
 def checked(response: httpx.Response) -> dict[str, object]:
@@ -447,8 +407,8 @@ def run(
     started = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="chunking-bench-") as home,
-        served(home) as base,
-        httpx.Client(base_url=base, timeout=600) as client,
+        serve(ROOT / "bench/chunking.yaml", home=Path(home), log=Path(home) / "server.log") as server,
+        httpx.Client(base_url=server.base_url, timeout=600) as client,
     ):
         models = checked(client.get("/v1/models"))["data"]
         assert isinstance(models, list)

@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,8 @@ import time
 from pathlib import Path
 
 import httpx
+from _server import free_port, serve
 
-ROOT = Path(__file__).resolve().parents[1]
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 COMPLETION = {
@@ -56,12 +55,6 @@ CHUNK = {
 }
 DONE_CHUNK = {**CHUNK, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
 REQUEST = {"model": "MODEL", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def nginx_escape(text: str) -> str:
@@ -203,57 +196,54 @@ def main() -> None:
             sys.exit(f"{tool} is not installed (apt-get install nginx wrk util-linux)")
 
     workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
-    backend_port, stack_port = free_port(), free_port()
+    backend_port = free_port()
     backend = f"http://127.0.0.1:{backend_port}"
     nginx = start_nginx(workdir, backend_port)
     (workdir / "stack.yaml").write_text(distribution(backend))
-    env = {**os.environ, "LLAMA_STACK_HOME": str(workdir / "home")}
-    llama_stack = str(Path(sys.executable).with_name("llama-stack"))
-    stack = subprocess.Popen(
-        ["taskset", "-c", "0", llama_stack, "run", str(workdir / "stack.yaml"), "--port", str(stack_port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    stack_url = f"http://127.0.0.1:{stack_port}"
     try:
         wait_healthy(f"{backend}/plain/v1/models")
-        wait_healthy(f"{stack_url}/v1/health")
-        print(
-            f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, stack pinned to core 0, nginx+wrk to core 1"
-        )
-        print(
-            f"{'conns':>5}  {'direct req/s':>12}  {'stack req/s':>11}  {'direct p50':>10}  {'stack p50':>9}  "
-            f"{'added p50':>9}  {'stack CPU/req':>13}"
-        )
-        for connections in (int(c) for c in args.connections.split(",")):
-            direct_rps, direct_p50, _ = wrk(
-                f"{backend}/plain/v1/chat/completions", "canned", connections, args.duration, workdir
-            )
-            cpu_before = cpu_seconds(stack.pid)
-            stack_rps, stack_p50, requests = wrk(
-                f"{stack_url}/v1/chat/completions", "canned-plain", connections, args.duration, workdir
-            )
-            cpu_per_request_ms = (cpu_seconds(stack.pid) - cpu_before) / max(requests, 1) * 1000
+        with serve(
+            workdir / "stack.yaml",
+            home=workdir / "home",
+            launcher=["taskset", "-c", "0"],
+            poll_s=0.05,
+            startup_timeout_s=30,
+        ) as stack:
+            stack_url = stack.base_url
             print(
-                f"{connections:>5}  {direct_rps:>12.0f}  {stack_rps:>11.0f}  {direct_p50:>8.3f}ms  "
-                f"{stack_p50:>7.3f}ms  {stack_p50 - direct_p50:>7.3f}ms  {cpu_per_request_ms:>11.3f}ms"
+                f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, stack pinned to core 0, nginx+wrk to core 1"
             )
-        direct_first = first_event_ms(f"{backend}/sse/v1/chat/completions", "canned")
-        stack_first = first_event_ms(f"{stack_url}/v1/chat/completions", "canned-sse")
-        print(
-            f"streaming: first event direct {direct_first:.3f} ms, through the stack {stack_first:.3f} ms, "
-            f"added {stack_first - direct_first:.3f} ms"
-        )
-        with httpx.stream(
-            "POST",
-            f"{stack_url}/v1/chat/completions",
-            json={**REQUEST, "model": "canned-sse", "stream": True},
-        ) as response:
-            lines = [line for line in response.iter_lines() if line.startswith("data:")]
-        print(f"stream ends with 'data: [DONE]': {lines[-1] == 'data: [DONE]'}")
+            print(
+                f"{'conns':>5}  {'direct req/s':>12}  {'stack req/s':>11}  {'direct p50':>10}  {'stack p50':>9}  "
+                f"{'added p50':>9}  {'stack CPU/req':>13}"
+            )
+            for connections in (int(c) for c in args.connections.split(",")):
+                direct_rps, direct_p50, _ = wrk(
+                    f"{backend}/plain/v1/chat/completions", "canned", connections, args.duration, workdir
+                )
+                cpu_before = cpu_seconds(stack.process.pid)
+                stack_rps, stack_p50, requests = wrk(
+                    f"{stack_url}/v1/chat/completions", "canned-plain", connections, args.duration, workdir
+                )
+                cpu_per_request_ms = (cpu_seconds(stack.process.pid) - cpu_before) / max(requests, 1) * 1000
+                print(
+                    f"{connections:>5}  {direct_rps:>12.0f}  {stack_rps:>11.0f}  {direct_p50:>8.3f}ms  "
+                    f"{stack_p50:>7.3f}ms  {stack_p50 - direct_p50:>7.3f}ms  {cpu_per_request_ms:>11.3f}ms"
+                )
+            direct_first = first_event_ms(f"{backend}/sse/v1/chat/completions", "canned")
+            stack_first = first_event_ms(f"{stack_url}/v1/chat/completions", "canned-sse")
+            print(
+                f"streaming: first event direct {direct_first:.3f} ms, through the stack {stack_first:.3f} ms, "
+                f"added {stack_first - direct_first:.3f} ms"
+            )
+            with httpx.stream(
+                "POST",
+                f"{stack_url}/v1/chat/completions",
+                json={**REQUEST, "model": "canned-sse", "stream": True},
+            ) as response:
+                lines = [line for line in response.iter_lines() if line.startswith("data:")]
+            print(f"stream ends with 'data: [DONE]': {lines[-1] == 'data: [DONE]'}")
     finally:
-        stack.send_signal(signal.SIGTERM)
-        stack.wait(15)
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(15)
         shutil.rmtree(workdir, ignore_errors=True)

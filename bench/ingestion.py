@@ -7,10 +7,6 @@ import asyncio
 import os
 import random
 import re
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from _server import serve
 
 from llama_stack_providers.inline.inference.sentence_transformers.config import (
     SentenceTransformersInferenceConfig,
@@ -162,24 +159,6 @@ class ServerRun:
     server_embed: float  # chunks/s of one /v1/embeddings request of chunk texts on the same server
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_until_healthy(client: httpx.Client, base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    while True:
-        try:
-            if client.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            sys.exit(f"server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-
-
 def upload(client: httpx.Client, base: str, name: str, data: bytes) -> str:
     response = client.post(
         f"{base}/v1/files", files={"file": (name, data, "text/markdown")}, data={"purpose": "assistants"}
@@ -248,23 +227,15 @@ def ingest_through_server(
 
 
 def server_runs(documents: list[tuple[str, bytes]], args: argparse.Namespace) -> list[ServerRun]:
-    command = [str(Path(sys.executable).with_name("llama-stack")), "run", str(ROOT / "bench/ingestion.yaml")]
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     runs: list[ServerRun] = []
     with (
         tempfile.TemporaryDirectory(prefix="ingestion-bench-") as home,
-        (Path(home) / "server.log").open("wb") as sink,
         httpx.Client(timeout=600) as client,
     ):
         log = Path(home) / "server.log"
-        env = {**os.environ, "LLAMA_STACK_HOME": home}
         started = time.perf_counter()
-        server = subprocess.Popen(
-            [*command, "--port", str(port)], env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT
-        )
-        try:
-            wait_until_healthy(client, base, server, log)
+        with serve(ROOT / "bench/ingestion.yaml", home=Path(home), log=log) as server:
+            base = server.base_url
             healthy = time.perf_counter() - started
             # the model loads in the background: wait for it here, not inside the first ingestion
             response = client.post(f"{base}/v1/embeddings", json={"model": MODEL, "input": ["warm up"]})
@@ -343,9 +314,6 @@ def server_runs(documents: list[tuple[str, bytes]], args: argparse.Namespace) ->
                         server_embed=server_embed,
                     )
                 )
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
     return runs
 
 

@@ -21,15 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from _server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT = (
@@ -40,12 +36,6 @@ PROSE = (
     "the river wound slowly through the valley while farmers gathered the last of the harvest and "
     "children played along the stone walls that marked the old fields near the village church "
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -115,27 +105,8 @@ def main() -> None:
         "--skip-smollm2-guard", action="store_true", help="skip Llama Guard on SmolLM2 (slow)"
     )
     args = parser.parse_args()
-    port = free_port()
-    env = {
-        **os.environ,
-        "LLAMA_STACK_HOME": tempfile.mkdtemp(prefix="safety-bench-"),
-        "LLAMA_STACK_PLUGINS": "tests.fakes.plugin",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-    }
-    command = [str(Path(sys.executable).with_name("llama-stack")), "run", str(ROOT / "bench/safety.yaml")]
-    server = subprocess.Popen([*command, "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None:
-                sys.exit(f"server exited with {server.returncode}")
-            time.sleep(0.2)
-
+    with serve(ROOT / "bench/safety.yaml", test_plugins=True) as server:
+        base = server.base_url
         print(
             f"== latency added per request ({args.requests} requests, {len(PROMPT)}-char prompt, echo model)"
         )
@@ -183,9 +154,6 @@ def main() -> None:
                 f"({100 * rate / plain:5.1f} % of unguarded; first token after {first * 1000:.0f} ms; "
                 f"{chunks} tokens, finish {finish})"
             )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
 
 
 if __name__ == "__main__":

@@ -10,22 +10,11 @@ server's peak RSS (VmHWM) and current RSS from /proc, and the answer.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from _server import serve
 
 
 def memory_mib(pid: int) -> dict[str, float]:
@@ -44,32 +33,11 @@ def main() -> None:
     parser.add_argument("--distribution", default="starter")
     parser.add_argument("--model", default="smollm2")
     args = parser.parse_args()
-    port = free_port()
-    home = tempfile.mkdtemp(prefix="rss-bench-")
-    command = [
-        str(Path(sys.executable).with_name("llama-stack")),
-        "run",
-        args.distribution,
-        "--port",
-        str(port),
-    ]
     started = time.perf_counter()
-    server = subprocess.Popen(
-        command, env={**os.environ, "LLAMA_STACK_HOME": home}, stdout=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        while True:
-            try:
-                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None:
-                sys.exit(f"server exited with {server.returncode}")
-            time.sleep(0.1)
+    with serve(args.distribution, poll_s=0.1) as server:
         ready = time.perf_counter() - started
-        idle = memory_mib(server.pid)
+        base = server.base_url
+        idle = memory_mib(server.process.pid)
         body = {
             "model": args.model,
             "messages": [{"role": "user", "content": "What is the capital of France?"}],
@@ -84,7 +52,7 @@ def main() -> None:
             httpx.post(
                 f"{base}/v1/embeddings", json={"model": "all-MiniLM-L6-v2", "input": "hello"}, timeout=300
             )
-        after = memory_mib(server.pid)
+        after = memory_mib(server.process.pid)
         print(
             f"distribution {args.distribution}: healthy after {ready:.2f} s, idle RSS {idle['VmRSS']:.0f} MiB"
         )
@@ -92,9 +60,6 @@ def main() -> None:
         print(
             f"peak RSS (VmHWM) after serving: {after['VmHWM']:.0f} MiB, current RSS {after['VmRSS']:.0f} MiB"
         )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(30)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ import os
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from _server import free_port
 
 POLL_S = 0.01
 HEALTH_TIMEOUT_S = 60.0
@@ -36,13 +37,6 @@ class Run:
     rss_mib: float
     stop_s: float
     exit_code: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def default_command() -> list[str]:
