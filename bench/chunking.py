@@ -40,7 +40,7 @@ Queries: a document's candidate sentences are those of 60 to 250 characters, at 
 . ! or ?, that occur once in the corpus; --queries-per-doc of them at evenly spread positions
 (candidate (i + 0.5) * n / q). Two variants of each: "verbatim", and "reduced": the words without
 punctuation, stop words dropped, then every third remaining word dropped (the 3rd, 6th, ...).
-Each query is searched once with max_num_results 5 in "vector" and in "hybrid" mode (RRF), 16 at a time;
+Each query is searched once with max_num_results 5 in "vector" and in "hybrid" mode (the default fusion), 16 at a time;
 hit@1 is the first result of that list. A result hits when its text contains the source sentence's first
 80% (characters), both sides whitespace-collapsed and casefolded: a chunk edge may cut the sentence's end.
 "findable" is the share of queries for which some chunk of the store satisfies that rule at all.
@@ -274,6 +274,7 @@ def measure(
     size: int,
     overlap: int,
     pieces: Tokenizer,
+    rankers: Sequence[str] = (),
 ) -> Result:
     store_id, seconds = ingest(client, file_ids, size, overlap)
     chunks = [file_chunks(client, store_id, file_id) for file_id in file_ids]
@@ -289,12 +290,11 @@ def measure(
         start.append(min(offsets, default=None))
 
     def rank(mode: str, variant: str, q: Query) -> int | None:
-        page = checked(
-            client.post(
-                f"/v1/vector_stores/{store_id}/search",
-                json={"query": q.text(variant), "max_num_results": TOP_K, "search_mode": mode},
-            )
-        )
+        body: dict[str, object] = {"query": q.text(variant), "max_num_results": TOP_K, "search_mode": mode}
+        if mode.startswith("hybrid:"):  # a named fusion (--rankers)
+            body["search_mode"] = "hybrid"
+            body["ranking_options"] = {"ranker": ranker_option(mode.removeprefix("hybrid:"))}
+        page = checked(client.post(f"/v1/vector_stores/{store_id}/search", json=body))
         data = page["data"]
         assert isinstance(data, list)
         key = hit_key(q.sentence)
@@ -303,10 +303,38 @@ def measure(
 
     ranks = {}
     with ThreadPoolExecutor(CONCURRENCY) as pool:
-        for mode in MODES:
+        for mode in (*MODES, *(f"hybrid:{r}" for r in rankers)):
             for variant in VARIANTS:
                 ranks[mode, variant] = list(pool.map(lambda q, m=mode, v=variant: rank(m, v, q), qs))
     return Result(f"{size}/{overlap}", sum(map(len, chunks)), seconds, findable, start, ranks)
+
+
+def ranker_option(spec: str) -> dict[str, object]:
+    """``rrf``, ``rrf:K`` or ``weighted:ALPHA`` as the search request's ranker object."""
+    kind, _, value = spec.partition(":")
+    if kind == "rrf":
+        return {"type": "rrf", **({"impact_factor": float(value)} if value else {})}
+    if kind == "weighted":
+        return {"type": "weighted", **({"alpha": float(value)} if value else {})}
+    raise SystemExit(f"--rankers: {spec!r} is not rrf[:K] or weighted[:ALPHA]")
+
+
+def print_rankers(results: Sequence[Result], rankers: Sequence[str]) -> None:
+    """Hybrid hit@1/hit@5 per fusion, next to vector search."""
+    if not rankers:
+        return
+    print("\n== hybrid fusions (hit@1 / hit@5; the stack's default is weighted:0.7)")
+    modes = ["vector", *(f"hybrid:{r}" for r in rankers)]
+    rows = [
+        [
+            r.config,
+            variant,
+            *(f"{share(r.ranks[m, variant], 1)} / {share(r.ranks[m, variant], TOP_K)}" for m in modes),
+        ]
+        for r in results
+        for variant in VARIANTS
+    ]
+    table(["size/overlap", "query", *modes], rows)
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -401,7 +429,11 @@ def parse_configs(text: str) -> list[tuple[int, int]]:
 
 
 def run(
-    documents: list[Document], qs: list[Query], configs: list[tuple[int, int]], pieces: Tokenizer
+    documents: list[Document],
+    qs: list[Query],
+    configs: list[tuple[int, int]],
+    pieces: Tokenizer,
+    rankers: Sequence[str] = (),
 ) -> tuple[list[Result], int]:
     """Serve the stack, upload the documents, measure each setting; the results and the model's window."""
     started = time.perf_counter()
@@ -426,7 +458,7 @@ def run(
         )
         results = []
         for size, overlap in configs:
-            result = measure(client, file_ids, qs, size, overlap, pieces)
+            result = measure(client, file_ids, qs, size, overlap, pieces, rankers)
             print(f"  {result.config}: {result.chunks} chunks in {result.seconds:.1f} s", flush=True)
             results.append(result)
     return results, window
@@ -443,8 +475,16 @@ def main() -> None:
         default=DEFAULT_CONFIGS,
         help=f"static size/overlap settings, Llama 3 tokens ({DEFAULT_CONFIGS})",
     )
+    parser.add_argument(
+        "--rankers",
+        default="",
+        help="hybrid fusions to compare too, e.g. rrf,weighted:0.5,weighted:0.7 (none)",
+    )
     args = parser.parse_args()
     configs = parse_configs(args.configs)
+    rankers = [r for r in args.rankers.split(",") if r]
+    for spec in rankers:
+        ranker_option(spec)
 
     documents = corpus(args.docs)
     qs = queries(documents, args.queries_per_doc)
@@ -466,8 +506,9 @@ def main() -> None:
     print(f"  verbatim: {qs[0].sentence}\n  reduced:  {qs[0].reduced}")
 
     started = time.perf_counter()
-    results, window = run(documents, qs, configs, pieces)
+    results, window = run(documents, qs, configs, pieces, rankers)
     print_results(results)
+    print_rankers(results, rankers)
     print_positions(results, window)
     print(
         f"\ntotal {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"

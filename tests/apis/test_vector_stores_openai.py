@@ -95,10 +95,20 @@ def test_create_a_store_from_files_and_search_it(client: OpenAI) -> None:
         store.id, query="pancakes butter", extra_body={"search_mode": "keyword"}
     )
     assert [h.file_id for h in keyword.data] == [recipe]
+    # the fake embedder's vectors carry no meaning: a keyword-heavy fusion, then the default one on a query
+    # that both rankings agree on
     hybrid = client.vector_stores.search(
-        store.id, query="lighthouse storm", extra_body={"search_mode": "hybrid"}, max_num_results=2
+        store.id,
+        query="lighthouse storm",
+        extra_body={
+            "search_mode": "hybrid",
+            "ranking_options": {"ranker": {"type": "weighted", "alpha": 0.1}},
+        },
+        max_num_results=2,
     )
     assert hybrid.data[0].file_id == notes
+    hybrid = client.vector_stores.search(store.id, query=NOTES, extra_body={"search_mode": "hybrid"})
+    assert hybrid.data[0].file_id == notes and hybrid.data[0].score == pytest.approx(1.0, abs=1e-5)
 
     contents = client.vector_stores.files.content(file_id=recipe, vector_store_id=store.id)
     assert "Whisk two eggs" in "".join(part.text or "" for part in contents)

@@ -48,13 +48,14 @@ providers:
       config: {}
 """
 
-# The bars: the measured figures (vector 1.00/1.00, keyword 0.84/0.80, hybrid 0.96/0.91 for hit@5/MRR) less
+# The bars: the measured figures (vector 1.00/1.00, keyword 0.84/0.80, hybrid 1.00/0.93 for hit@5/MRR) less
 # 4-6 questions' worth of slack for another model or library version. Random ranking scores hit@5 ≈ 0.07.
-MIN_HIT5 = {"vector": 0.90, "keyword": 0.75, "hybrid": 0.88}
-MIN_MRR = {"vector": 0.85, "keyword": 0.70, "hybrid": 0.82}
-# Hybrid (RRF, k=60) may trail the better mode a little: an answer only one ranking finds scores 1/61 at
-# best, below a passage both rankings hold around rank 10 (measured: 0.04 of hit@5 and 0.09 of MRR below vector).
-HYBRID_HIT5_MARGIN = 0.08
+MIN_HIT5 = {"vector": 0.90, "keyword": 0.75, "hybrid": 0.92}
+MIN_MRR = {"vector": 0.85, "keyword": 0.70, "hybrid": 0.84}
+# Hybrid (the default weighted fusion, alpha 0.7) finds what the better mode finds but may rank it lower where
+# the keyword ranking disagrees (measured: hit@5 equal to vector's, MRR 0.07 below it). With RRF (k=60) it
+# trailed by 0.04 of hit@5 and 0.09 of MRR.
+HYBRID_HIT5_MARGIN = 0.04
 HYBRID_MRR_MARGIN = 0.12
 
 

@@ -10,7 +10,6 @@ from pydantic import TypeAdapter, ValidationError
 from llama_stack_api import InvalidRequestError
 from llama_stack_api.vector_io import (
     HybridRanker,
-    RRFRanker,
     SearchFilter,
     SearchMode,
     SearchRankingOptions,
@@ -22,7 +21,7 @@ from llama_stack_api.vector_io import (
 
 from ._filters import matches
 from ._ingestion import Embedder
-from ._ranking import best_per_chunk, fuse, rewritten
+from ._ranking import DEFAULT_HYBRID_RANKER, best_per_chunk, fuse, rewritten
 from .index import ScoredChunk, VectorIndex
 
 MAX_RESULTS = 50
@@ -67,7 +66,7 @@ class SearchEngine:
                 f"max_num_results must be between 1 and {MAX_RESULTS}", param="max_num_results"
             )
         options = ranking_options or SearchRankingOptions()
-        ranker = options.ranker if not isinstance(options.ranker, str | None) else RRFRanker()
+        ranker = options.ranker if not isinstance(options.ranker, str | None) else DEFAULT_HYBRID_RANKER
         if rewrite_query:
             queries = [rewritten(q) for q in queries]
         per_query = [
@@ -97,7 +96,8 @@ class SearchEngine:
         try:
             wanted = int(params.get("max_chunks", 10))
             threshold = float(params.get("score_threshold", 0.0))
-            ranker: HybridRanker = _RANKER.validate_python(params.get("ranker") or {"type": "rrf"})
+            given = params.get("ranker")
+            ranker: HybridRanker = _RANKER.validate_python(given) if given else DEFAULT_HYBRID_RANKER
         except (TypeError, ValueError, ValidationError) as exc:
             raise InvalidRequestError(f"invalid query params: {exc}", param="params") from None
         mode = params.get("mode") or "vector"
