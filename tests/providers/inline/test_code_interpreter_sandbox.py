@@ -256,3 +256,13 @@ async def test_same_session_runs_are_serialised(sandbox: CodeSandbox) -> None:
     code = "import os, time\nn = len(os.listdir('.'))\ntime.sleep(0.3)\nopen(f'run{n}', 'w').close()\nn"
     results = await asyncio.gather(*(sandbox.run("same", code) for _ in range(3)))
     assert sorted(r.return_value for r in results) == ["0", "1", "2"]
+
+
+def test_runs_and_cleans_up_under_uvloop(sandbox: CodeSandbox) -> None:
+    # `llama-stack run` serves on uvloop, whose subprocess support refuses some of asyncio's arguments
+    # (user/group: the starter's first interpreter call was once a 500); every run ends with the cleanup
+    # that kills what is left of the run's uid
+    uvloop = pytest.importorskip("uvloop")
+    result = uvloop.run(sandbox.run("uvloop", "6 * 7"))
+    assert result.return_value == "42", result
+    assert not _sandbox_uid_processes()

@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import stat
+import subprocess
 import sys
 import sysconfig
 import time
@@ -334,22 +335,21 @@ class CodeSandbox:
             return
         # kill(-1) from a process of that uid signals all of the uid's processes but itself; the
         # interpreter may not be executable by the uid, so use the kill(1) binary.
-        proc = await asyncio.create_subprocess_exec(
-            self._kill_binary,
-            "-s",
-            "KILL",
-            "--",
-            "-1",
+        # subprocess in a thread, not the event loop's subprocess support: uvloop (what `llama-stack run`
+        # serves with) refuses user/group/extra_groups
+        await asyncio.to_thread(
+            subprocess.run,
+            [self._kill_binary, "-s", "KILL", "--", "-1"],
             user=uid,
             group=uid,
             extra_groups=[],
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env={},
             cwd="/",
+            check=False,
         )
-        await proc.wait()
 
     def _environment(self, scratch: Path) -> dict[str, str]:
         # Nothing inherited: no API keys, no HOME, no PYTHONPATH. Single-threaded math libraries keep
