@@ -8,7 +8,7 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -32,21 +32,14 @@ def serve(ref: str, *, port: int | None, host: str | None, env: dict[str, str]) 
     server_config = loaded.config.server
     bind_host = host or server_config.host
     bind_port = port if port is not None else server_config.port
+    from ..server import event_loop_factory
+
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     with (
         contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError),
-        asyncio.Runner(loop_factory=_fast_loop_factory()) as runner,
+        asyncio.Runner(loop_factory=event_loop_factory()) as runner,
     ):
         runner.run(_serve(loaded, bind_host, bind_port))
-
-
-def _fast_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop when installed (several times less CPU per request, bench/gateway.py); else asyncio's loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    return uvloop.new_event_loop
 
 
 class _Stopper:

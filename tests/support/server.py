@@ -36,7 +36,7 @@ from fastapi import FastAPI
 import tests.fakes.plugin
 from llama_stack.config import StackConfig, load_stack_config
 from llama_stack.plugins import PLUGINS_ENV, discover
-from llama_stack.server import create_app
+from llama_stack.server import create_app, event_loop_factory
 from llama_stack.stack import Stack, start_stack
 from llama_stack.storage import LLAMA_STACK_HOME_ENV
 from tests.fakes.inference import FakeInference
@@ -159,9 +159,12 @@ def serve_distribution(
             ready.set()
         await serving
 
-    thread = threading.Thread(
-        target=asyncio.run, args=(serve(),), name="llama-stack-test-server", daemon=True
-    )
+    def run_loop() -> None:
+        # the event loop `llama-stack run` serves on (uvloop when installed), so tests meet what users meet
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(serve())
+
+    thread = threading.Thread(target=run_loop, name="llama-stack-test-server", daemon=True)
     thread.start()
     if not ready.wait(STARTUP_TIMEOUT_S):
         raise RuntimeError(f"the stack of {config_path} did not start in {STARTUP_TIMEOUT_S:g}s")
