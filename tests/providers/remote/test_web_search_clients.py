@@ -14,13 +14,9 @@ from llama_stack_api import (
     ProviderUnavailableError,
     RateLimitError,
 )
-from llama_stack_providers.remote.tool_runtime.brave_search.client import (
-    BraveSearchClient,
-    SearchHit,
-    SearchResults,
-    format_results,
-)
+from llama_stack_providers.remote.tool_runtime.brave_search.client import BraveSearchClient
 from llama_stack_providers.remote.tool_runtime.tavily_search.client import TavilySearchClient
+from llama_stack_providers.utils.web_search import SearchHit, SearchResults, format_results
 from tests.fakes.http_server import closed_port_url, serve_asgi
 from tests.fakes.search_servers import BRAVE_KEY, TAVILY_KEY, FakeBrave, FakeTavily
 

@@ -1,86 +1,30 @@
-"""An aiohttp client for the Brave Search web API, plus the search result types both web search tools share."""
+"""An aiohttp client for the Brave Search web API."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from llama_stack_api import (
-    AuthenticationError,
-    InvalidRequestError,
     LlamaStackError,
-    PermissionDeniedError,
 )
-from llama_stack_providers.utils.inference.http_backend import HTTPBackend
 from llama_stack_providers.utils.inference.http_errors import UpstreamFailure, default_error, invalid_response
-from llama_stack_providers.utils.inference.remote_config import RemoteHTTPConfig
+from llama_stack_providers.utils.web_search import (
+    SearchHit,
+    SearchResults,
+    check_search_args,
+    credential_error,
+    require_api_key,
+    search_backend,
+)
 
 BRAVE_LABEL = "Brave Search"
 BRAVE_MAX_COUNT = 20  # the API refuses count > 20
 SEARCH_PATH = "/res/v1/web/search"
 _TAG = re.compile(r"<[^>]+>")
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    """One web page a search returned."""
-
-    title: str
-    url: str
-    content: str  # the snippet, as plain text
-    score: float | None = None  # relevance, where the service gives one (Tavily)
-
-
-@dataclass(frozen=True)
-class SearchResults:
-    """What one search returned, best hit first."""
-
-    query: str
-    hits: list[SearchHit]
-    answer: str | None = None  # a generated short answer (Tavily with include_answer)
-
-
-def format_results(results: SearchResults) -> str:
-    """The tool result an LLM reads: JSON ``{"query", "top_k": [{title, url, content, score?}], "answer"?}``.
-
-    The shape of Llama Stack's ``builtin::websearch`` output, so prompts written for it keep working.
-    """
-    top_k: list[dict[str, Any]] = []
-    for hit in results.hits:
-        item: dict[str, Any] = {"title": hit.title, "url": hit.url, "content": hit.content}
-        if hit.score is not None:
-            item["score"] = hit.score
-        top_k.append(item)
-    payload: dict[str, Any] = {"query": results.query, "top_k": top_k}
-    if results.answer is not None:
-        payload["answer"] = results.answer
-    return json.dumps(payload, ensure_ascii=False)
-
-
-def check_search_args(query: str, top_k: int, max_results: int) -> str:
-    """The query, stripped; an empty query or a ``top_k`` out of ``1..max_results`` is refused."""
-    if not isinstance(query, str) or not query.strip():
-        raise InvalidRequestError("the search query is empty", param="query", code="empty_query")
-    if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= max_results:
-        raise InvalidRequestError(
-            f"top_k must be an integer from 1 to {max_results}, got {top_k!r}", param="top_k"
-        )
-    return query.strip()
-
-
-def credential_error(failure: UpstreamFailure, *, permission: bool = False) -> LlamaStackError:
-    """The service refused the API key; the message never quotes the key or the service's words about it."""
-    cls = PermissionDeniedError if permission else AuthenticationError
-    return cls(
-        f"{failure.where} refused the API key (HTTP {failure.status}); check the search provider's api_key "
-        "in its config or in the X-LlamaStack-Provider-Data header",
-        code="search_credentials_refused",
-        retriable=False,  # every retry would be refused the same way
-    )
 
 
 def text_of(value: Any) -> str:
@@ -110,22 +54,12 @@ class BraveSearchClient:
         self, api_key: str, *, base_url: str = "https://api.search.brave.com", timeout_s: float = 15.0
     ) -> None:
         self._api_key = api_key
-        self._backend = HTTPBackend(
-            label=BRAVE_LABEL,
-            base_url=base_url,
-            config=RemoteHTTPConfig(
-                connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_connections=16
-            ),
-            map_error=_brave_error,
-        )
+        self._backend = search_backend(BRAVE_LABEL, base_url, timeout_s, _brave_error)
 
     async def search(self, query: str, *, top_k: int = 3) -> SearchResults:
         """The first ``top_k`` web results for ``query`` (at most 20)."""
         query = check_search_args(query, top_k, BRAVE_MAX_COUNT)
-        if not self._api_key:
-            raise AuthenticationError(
-                f"{BRAVE_LABEL}: no API key configured", code="search_credentials_missing", retriable=False
-            )
+        require_api_key(BRAVE_LABEL, self._api_key)
         await self._backend.start()
         path = f"{SEARCH_PATH}?{urlencode({'q': query, 'count': top_k})}"
         raw = await self._backend.request(

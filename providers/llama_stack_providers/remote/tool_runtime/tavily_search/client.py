@@ -6,16 +6,16 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from llama_stack_api import AuthenticationError, LlamaStackError, RateLimitError
-from llama_stack_providers.remote.tool_runtime.brave_search.client import (
+from llama_stack_api import LlamaStackError, RateLimitError
+from llama_stack_providers.utils.inference.http_errors import UpstreamFailure, default_error, invalid_response
+from llama_stack_providers.utils.web_search import (
     SearchHit,
     SearchResults,
     check_search_args,
     credential_error,
+    require_api_key,
+    search_backend,
 )
-from llama_stack_providers.utils.inference.http_backend import HTTPBackend
-from llama_stack_providers.utils.inference.http_errors import UpstreamFailure, default_error, invalid_response
-from llama_stack_providers.utils.inference.remote_config import RemoteHTTPConfig
 
 TAVILY_LABEL = "Tavily"
 TAVILY_MAX_RESULTS = 20  # the API's limit on max_results
@@ -64,22 +64,12 @@ class TavilySearchClient:
         self, api_key: str, *, base_url: str = "https://api.tavily.com", timeout_s: float = 15.0
     ) -> None:
         self._api_key = api_key
-        self._backend = HTTPBackend(
-            label=TAVILY_LABEL,
-            base_url=base_url,
-            config=RemoteHTTPConfig(
-                connect_timeout_s=timeout_s, read_timeout_s=timeout_s, max_connections=16
-            ),
-            map_error=_tavily_error,
-        )
+        self._backend = search_backend(TAVILY_LABEL, base_url, timeout_s, _tavily_error)
 
     async def search(self, query: str, *, top_k: int = 3, include_answer: bool = False) -> SearchResults:
         """The first ``top_k`` results for ``query`` (at most 20), and Tavily's answer if asked for."""
         query = check_search_args(query, top_k, TAVILY_MAX_RESULTS)
-        if not self._api_key:
-            raise AuthenticationError(
-                f"{TAVILY_LABEL}: no API key configured", code="search_credentials_missing", retriable=False
-            )
+        require_api_key(TAVILY_LABEL, self._api_key)
         await self._backend.start()
         body = {
             "query": query,

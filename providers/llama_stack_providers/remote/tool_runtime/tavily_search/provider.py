@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from llama_stack_api import Api
-from llama_stack_providers.remote.tool_runtime.brave_search.provider import WebSearchToolRuntime
+from llama_stack_providers.utils.web_search import WebSearchToolRuntime
 
 from .client import TavilySearchClient
 from .config import PROVIDER_DATA_API_KEY, TavilySearchToolConfig
