@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from llama_stack_providers.inline.vector_io.faiss.index import SQLITE_NAME, FaissIndexStore
-from llama_stack_providers.inline.vector_io.sqlite_vec.chunk_sql import ChunkTable, transaction
+from llama_stack_providers.utils.memory.chunk_sql import ChunkTable, transaction
 from tests.providers.utils.vector_index_suite import (
     DIM,
     StoreFactory,

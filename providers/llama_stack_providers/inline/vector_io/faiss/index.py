@@ -49,9 +49,10 @@ from llama_stack_providers.inline.vector_io.faiss.files import (
     stale_files,
     unit_rows,
 )
-from llama_stack_providers.inline.vector_io.sqlite_vec.chunk_sql import (
+from llama_stack_providers.utils.memory.chunk_sql import (
     ChunkTable,
     SerialWorker,
+    WorkerIndex,
     check_dimensions,
     create_catalog,
     dedupe_last,
@@ -71,7 +72,7 @@ SQLITE_NAME = "chunks.sqlite"
 _TOMBSTONE_FRACTION = 0.25
 
 
-class FaissIndex:
+class FaissIndex(WorkerIndex):
     """One vector store: its SQLite tables and its faiss index; see the module docstring."""
 
     def __init__(
@@ -90,19 +91,10 @@ class FaissIndex:
         self._last_save = time.monotonic()
         self._closed = False
 
-    async def _run(self, fn: Callable[[], T]) -> T:
-        def guarded() -> T:
-            # checked on the worker, so a call queued behind close() or drop() cannot touch a released index
-            if self._closed:
-                raise RuntimeError(f"vector index {self.index_id!r} is closed")
-            return fn()
-
-        return await self._store.worker().run(guarded)
+    def _worker(self) -> SerialWorker:
+        return self._store.worker()
 
     # --- writes ---
-
-    async def add(self, chunks: Sequence[IndexedChunk]) -> None:
-        await self._run(lambda: self._add(chunks))
 
     def _add(self, chunks: Sequence[IndexedChunk]) -> None:
         check_dimensions(chunks, self.dimension)
@@ -125,16 +117,7 @@ class FaissIndex:
         self._after_write(len(removed))
         return len(removed)
 
-    async def delete(self, chunk_ids: Sequence[str]) -> None:
-        await self._run(lambda: self._delete_where(lambda: self._table.delete_ids(list(chunk_ids))))
-
-    async def delete_file(self, file_id: str) -> int:
-        return await self._run(lambda: self._delete_where(lambda: self._table.delete_file(file_id)))
-
     # --- reads ---
-
-    async def query_vector(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
-        return await self._run(lambda: self._query_vector(embedding, k))
 
     def _query_vector(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
         query = unit_rows(query_array(embedding, self.dimension))
@@ -157,19 +140,9 @@ class FaissIndex:
         found = self._table.rows_by_rowid([rowid for rowid, _ in hits])
         return [ScoredChunk(found[rowid].to_chunk(), score) for rowid, score in hits if rowid in found]
 
-    async def query_keyword(self, query: str, k: int) -> list[ScoredChunk]:
-        hits = await self._run(lambda: self._table.keyword(query, k))
-        return [ScoredChunk(row.to_chunk(), score) for row, score in hits]
-
     async def get_chunks(self, chunk_ids: Sequence[str]) -> list[IndexedChunk]:
         rows = await self._run(lambda: self._table.rows_by_chunk_id(list(chunk_ids)))
         return [row.to_chunk(np.frombuffer(blob or b"", dtype=np.float32).tolist()) for row, blob in rows]
-
-    async def file_chunk_ids(self, file_id: str) -> list[str]:
-        return await self._run(lambda: self._table.file_chunk_ids(file_id))
-
-    async def stats(self) -> IndexStats:
-        return await self._run(self._stats)
 
     def _stats(self) -> IndexStats:
         extra = {
@@ -182,9 +155,6 @@ class FaissIndex:
             "file": str(self.path),
         }
         return IndexStats(chunk_count=self._table.count(), extra=extra)
-
-    async def close(self) -> None:
-        await self._run(self.release)
 
     # --- the faiss side, on the worker ---
 

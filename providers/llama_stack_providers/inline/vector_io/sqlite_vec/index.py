@@ -31,9 +31,11 @@ import apsw
 import numpy as np
 import sqlite_vec
 
-from llama_stack_providers.inline.vector_io.sqlite_vec.chunk_sql import (
+from llama_stack_providers.inline.vector_io.sqlite_vec.mirror import VectorMirror
+from llama_stack_providers.utils.memory.chunk_sql import (
     ChunkTable,
     SerialWorker,
+    WorkerIndex,
     blobs_to_matrix,
     check_dimensions,
     create_catalog,
@@ -45,7 +47,6 @@ from llama_stack_providers.inline.vector_io.sqlite_vec.chunk_sql import (
     transaction,
     unregister_index,
 )
-from llama_stack_providers.inline.vector_io.sqlite_vec.mirror import VectorMirror
 from llama_stack_providers.utils.memory.index import IndexedChunk, IndexStats, ScoredChunk
 
 T = TypeVar("T")
@@ -55,7 +56,7 @@ _VEC0_MAX_K = 4096
 _LOAD_BATCH = 8192
 
 
-class SqliteVecIndex:
+class SqliteVecIndex(WorkerIndex):
     """One vector store's chunks in the store's database; see the module docstring."""
 
     def __init__(
@@ -76,19 +77,10 @@ class SqliteVecIndex:
         self._mirror = mirror
         self._closed = False
 
-    async def _run(self, fn: Callable[[], T]) -> T:
-        def guarded() -> T:
-            # checked on the worker, so a call queued behind close() or drop() cannot touch a released index
-            if self._closed:
-                raise RuntimeError(f"vector index {self.index_id!r} is closed")
-            return fn()
-
-        return await self._store.worker().run(guarded)
+    def _worker(self) -> SerialWorker:
+        return self._store.worker()
 
     # --- writes ---
-
-    async def add(self, chunks: Sequence[IndexedChunk]) -> None:
-        await self._run(lambda: self._add(chunks))
 
     def _add(self, chunks: Sequence[IndexedChunk]) -> None:
         check_dimensions(chunks, self.dimension)
@@ -120,16 +112,7 @@ class SqliteVecIndex:
             self._mirror.remove(removed)
         return len(removed)
 
-    async def delete(self, chunk_ids: Sequence[str]) -> None:
-        await self._run(lambda: self._delete_where(lambda: self._table.delete_ids(list(chunk_ids))))
-
-    async def delete_file(self, file_id: str) -> int:
-        return await self._run(lambda: self._delete_where(lambda: self._table.delete_file(file_id)))
-
     # --- reads ---
-
-    async def query_vector(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
-        return await self._run(lambda: self._query_vector(embedding, k))
 
     def _query_vector(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
         query = query_array(embedding, self.dimension)
@@ -150,10 +133,6 @@ class SqliteVecIndex:
         found = self._table.rows_by_rowid([rowid for rowid, _ in hits])
         return [ScoredChunk(found[rowid].to_chunk(), score) for rowid, score in hits if rowid in found]
 
-    async def query_keyword(self, query: str, k: int) -> list[ScoredChunk]:
-        hits = await self._run(lambda: self._table.keyword(query, k))
-        return [ScoredChunk(row.to_chunk(), score) for row, score in hits]
-
     async def get_chunks(self, chunk_ids: Sequence[str]) -> list[IndexedChunk]:
         return await self._run(lambda: self._get_chunks(chunk_ids))
 
@@ -167,12 +146,6 @@ class SqliteVecIndex:
             chunks.append(row.to_chunk(embedding))
         return chunks
 
-    async def file_chunk_ids(self, file_id: str) -> list[str]:
-        return await self._run(lambda: self._table.file_chunk_ids(file_id))
-
-    async def stats(self) -> IndexStats:
-        return await self._run(self._stats)
-
     def _stats(self) -> IndexStats:
         extra: dict[str, Any] = {"backend": "sqlite-vec", "dimension": self.dimension, "table": self._vec}
         if self._mirror is None:
@@ -182,9 +155,6 @@ class SqliteVecIndex:
             extra["search"] = "mirror-quantized" if quantized else "mirror-exact"
             extra["mirror_bytes"] = self._mirror.nbytes
         return IndexStats(chunk_count=self._table.count(), extra=extra)
-
-    async def close(self) -> None:
-        await self._run(self.release)
 
     # --- used by the store, on the worker ---
 

@@ -7,6 +7,7 @@ import itertools
 import json
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
-from llama_stack_providers.utils.memory.index import IndexedChunk
+from llama_stack_providers.utils.memory.index import IndexedChunk, IndexStats, ScoredChunk
 
 T = TypeVar("T")
 
@@ -294,3 +295,67 @@ def blobs_to_matrix(blobs: Sequence[bytes], dimension: int | None = None) -> np.
         return np.empty((0, dimension or 0), dtype=np.float32)
     flat = np.frombuffer(b"".join(blobs), dtype=np.float32)
     return flat.reshape(len(blobs), -1).copy()
+
+
+class WorkerIndex(ABC):
+    """The async surface both SQLite-backed indexes share: every call runs on the store's one worker thread,
+    and none once the index is closed. Subclasses do the work on the worker: ``_add``, ``_delete_where``
+    (delete the rowids ``select`` returns, in a transaction), ``_query_vector``, ``_stats``, ``release``."""
+
+    index_id: str
+    dimension: int
+    _table: ChunkTable
+    _closed: bool
+
+    @abstractmethod
+    def _worker(self) -> SerialWorker:
+        """The store's worker thread."""
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        def guarded() -> T:
+            # checked on the worker, so a call queued behind close() or drop() cannot touch a released index
+            if self._closed:
+                raise RuntimeError(f"vector index {self.index_id!r} is closed")
+            return fn()
+
+        return await self._worker().run(guarded)
+
+    @abstractmethod
+    def _add(self, chunks: Sequence[IndexedChunk]) -> None: ...
+
+    @abstractmethod
+    def _delete_where(self, select: Callable[[], list[int]]) -> int: ...
+
+    @abstractmethod
+    def _query_vector(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]: ...
+
+    @abstractmethod
+    def _stats(self) -> IndexStats: ...
+
+    @abstractmethod
+    def release(self) -> None: ...
+
+    async def add(self, chunks: Sequence[IndexedChunk]) -> None:
+        await self._run(lambda: self._add(chunks))
+
+    async def delete(self, chunk_ids: Sequence[str]) -> None:
+        await self._run(lambda: self._delete_where(lambda: self._table.delete_ids(list(chunk_ids))))
+
+    async def delete_file(self, file_id: str) -> int:
+        return await self._run(lambda: self._delete_where(lambda: self._table.delete_file(file_id)))
+
+    async def query_vector(self, embedding: Sequence[float], k: int) -> list[ScoredChunk]:
+        return await self._run(lambda: self._query_vector(embedding, k))
+
+    async def query_keyword(self, query: str, k: int) -> list[ScoredChunk]:
+        hits = await self._run(lambda: self._table.keyword(query, k))
+        return [ScoredChunk(row.to_chunk(), score) for row, score in hits]
+
+    async def file_chunk_ids(self, file_id: str) -> list[str]:
+        return await self._run(lambda: self._table.file_chunk_ids(file_id))
+
+    async def stats(self) -> IndexStats:
+        return await self._run(self._stats)
+
+    async def close(self) -> None:
+        await self._run(self.release)
