@@ -91,9 +91,11 @@ class AgentStore:
         await self.kv.set(f"session:{session.agent_id}:{session.session_id}", session.model_dump_json())
 
     async def session(self, agent_id: str, session_id: str) -> SessionRecord:
-        await self.agent(agent_id)
+        # a session's key names its agent, and an agent's sessions are deleted before it: the agent is read
+        # only to say which of the two is missing
         raw = await self.kv.get(f"session:{agent_id}:{session_id}")
         if raw is None:
+            await self.agent(agent_id)
             raise NotFoundError(
                 f"session {session_id!r} of agent {agent_id!r} does not exist; "
                 f"create one with POST /v1/agents/{agent_id}/session"
